@@ -1,0 +1,1 @@
+"""Fil Rouge: one case file per customer problem, across every channel and team."""

@@ -1,0 +1,55 @@
+"""Reads on customers."""
+
+from datetime import date
+
+from django.db.models import Q, QuerySet
+
+from filrouge.core.clock import today
+from filrouge.customers.models import Address, ContactPoint, Customer
+from filrouge.customers.normalise import (
+    InvalidContact,
+    fold,
+    looks_like_phone,
+    normalise_email,
+    normalise_phone,
+)
+
+
+def current_address(customer: Customer, *, on: date | None = None) -> Address | None:
+    day = on or today()
+    return (
+        customer.addresses.filter(valid_from__lte=day)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=day))
+        .order_by("-valid_from")
+        .first()
+    )
+
+
+def search_customers(query: str, *, limit: int = 25) -> QuerySet[Customer]:
+    """Customers matching a phone, an e-mail, an account number or a name prefix.
+
+    Each branch is an exact or prefix match on an indexed column, so the cost
+    does not grow with the number of customers.
+    """
+    query = query.strip()
+    customers = Customer.objects.all()
+    if not query:
+        return customers.none()
+    if "@" in query:
+        try:
+            value = normalise_email(query)
+        except InvalidContact:
+            return customers.none()
+        ids = ContactPoint.objects.filter(kind=ContactPoint.Kind.EMAIL, value=value)
+        return customers.filter(pk__in=ids.values("customer_id"))[:limit]
+    if looks_like_phone(query):
+        try:
+            value = normalise_phone(query)
+        except InvalidContact:
+            return customers.filter(account_number=query)[:limit]
+        ids = ContactPoint.objects.filter(kind=ContactPoint.Kind.PHONE, value=value)
+        return customers.filter(pk__in=ids.values("customer_id"))[:limit]
+    folded = fold(query)
+    return customers.filter(
+        Q(search_name__startswith=folded) | Q(account_number=query.upper())
+    ).order_by("search_name", "pk")[:limit]
