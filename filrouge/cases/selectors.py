@@ -243,3 +243,16 @@ def _text_filter(q: str) -> Q:
         | Q(pk__in=words.values("case_id"))
     )
 
+
+def past_cases_of(customer_id: int, *, limit: int = PAGE_SIZE) -> list[Case]:
+    """A customer's finished cases (resolved, closed, rejected, cancelled), newest first."""
+    cases = _cases().filter(customer_id=customer_id).exclude(status__in=ACTIVE_STATUSES)
+    return list(cases.order_by("-updated_at", "-pk")[:limit])
+
+
+def cases_of_customers(customer_ids: list[int], *, limit: int = PAGE_SIZE) -> list[Case]:
+    """Recent cases of a handful of customers (a search result): one indexed query."""
+    if not customer_ids:
+        return []
+    cases = _cases().filter(customer_id__in=customer_ids)
+    return list(cases.order_by("-updated_at", "-pk")[:limit])

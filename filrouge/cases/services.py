@@ -6,8 +6,9 @@ built from. If someone else changed the case meanwhile, the edit is refused
 (`StaleCase`) rather than silently overwriting theirs.
 """
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import transaction
 from django.db.models import F
@@ -27,6 +28,7 @@ from filrouge.cases.models import (
 from filrouge.core.clock import now
 from filrouge.customers.models import Channel, Customer, Line
 
+T = TypeVar("T")
 PUBLIC = Event.Visibility.PUBLIC
 INTERNAL = Event.Visibility.INTERNAL
 
@@ -506,3 +508,16 @@ def sweep_overdue_promises(*, batch: int = 200, at: datetime | None = None) -> i
         broken += len(due)
         if len(due) < batch:
             return broken
+
+
+@transaction.atomic
+def unless_stale(case: Case, *, expected_version: int | None, then: Callable[[], T]) -> T:
+    """Run `then` only if the case is still at the version the advisor's form was built from.
+
+    For services that take no `expected_version` themselves (notes, promises,
+    intent): a promise made without seeing a colleague's newer one is the
+    "two advisors, two dates" story. The row lock taken here is held until
+    `then` has written, so nothing slips in between the check and the change.
+    """
+    _locked(case, expected_version)
+    return then()
