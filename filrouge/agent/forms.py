@@ -1,0 +1,211 @@
+"""Forms of the agent console. They validate and nothing else: services write.
+
+Every form acting on a case carries the case `version` the advisor saw; the
+view passes it to the service as `expected_version`, so a stale edit is
+refused instead of overwriting a colleague's.
+"""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from filrouge.accounts.models import Agent
+from filrouge.cases.models import Case, Intent, Status
+from filrouge.core.clock import now
+from filrouge.customers.models import Channel, Customer
+from filrouge.customers.normalise import (
+    InvalidContact,
+    looks_like_phone,
+    normalise_email,
+    normalise_phone,
+)
+
+_DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format=_DATETIME_FORMAT)
+
+
+def _future_datetime(required: bool, label: str) -> forms.DateTimeField:
+    return forms.DateTimeField(
+        label=label,
+        required=required,
+        input_formats=[_DATETIME_FORMAT, "%Y-%m-%d %H:%M"],
+        widget=DateTimeLocalInput(),
+    )
+
+
+def _must_be_future(value):
+    if value is not None and value <= now():
+        raise forms.ValidationError(_("Choose a date and time in the future."))
+    return value
+
+
+class CaseForm(forms.Form):
+    """A form acting on one case. The template writes `version` from the fresh case."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args, case: Case, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.case = case
+
+
+class StatusForm(CaseForm):
+    prefix = "status"
+    # Any status validates here; the service refuses an illegal move with a clear
+    # message. Only the allowed targets are offered in the list.
+    status = forms.ChoiceField(label=_("New status"), choices=Status.choices)
+    reason = forms.CharField(label=_("Why (optional)"), max_length=200, required=False)
+
+    def __init__(self, *args, case: Case, **kwargs):
+        super().__init__(*args, case=case, **kwargs)
+        allowed = set(case.allowed_statuses)
+        self.fields["status"].widget.choices = [c for c in Status.choices if c[0] in allowed]
+
+
+class NoteForm(CaseForm):
+    prefix = "note"
+    body = forms.CharField(
+        label=_("Internal note"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Write the note before saving it.")},
+    )
+
+
+class ReplyForm(CaseForm):
+    prefix = "reply"
+    channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices)
+    body = forms.CharField(
+        label=_("Message to the customer"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": _("Write the message before sending it.")},
+    )
+
+    def __init__(self, *args, case: Case, **kwargs):
+        super().__init__(*args, case=case, **kwargs)
+        self.fields["channel"].initial = case.customer.preferred_channel or case.channel
+
+
+class AgentChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Agent) -> str:
+        return f"{obj.display_name} — {obj.team.name}" if obj.team_id else obj.display_name
+
+
+class HandoverForm(CaseForm):
+    prefix = "handover"
+    to = AgentChoiceField(
+        label=_("Hand over to"),
+        queryset=Agent.objects.filter(is_active=True)
+        .select_related("team")
+        .order_by("team__name", "last_name", "first_name"),
+        empty_label=_("Choose an advisor"),
+    )
+    note = forms.CharField(
+        label=_("Note for the next advisor"),
+        help_text=_("What was done, what is promised, what is left to do."),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("A handover needs a note for the next advisor.")},
+    )
+
+
+class TakeForm(CaseForm):
+    prefix = "take"
+
+
+class SettleForm(CaseForm):
+    """Mark a promise kept or broken: nothing to fill in but the version."""
+
+    prefix = "settle"
+
+
+class NextStepForm(CaseForm):
+    prefix = "step"
+    text = forms.CharField(
+        label=_("Next step"),
+        max_length=200,
+        required=False,
+        help_text=_("Leave empty to clear it."),
+    )
+    due = _future_datetime(False, _("By (optional)"))
+
+    def __init__(self, *args, case: Case, **kwargs):
+        super().__init__(*args, case=case, **kwargs)
+        self.fields["text"].initial = case.next_step
+
+    def clean_due(self):
+        return _must_be_future(self.cleaned_data["due"])
+
+
+class PromiseForm(CaseForm):
+    prefix = "promise"
+    description = forms.CharField(
+        label=_("What was promised"),
+        max_length=200,
+        error_messages={"required": _("Say what was promised.")},
+    )
+    due_at = _future_datetime(True, _("Due by"))
+
+    def clean_due_at(self):
+        return _must_be_future(self.cleaned_data["due_at"])
+
+
+class IntentForm(CaseForm):
+    prefix = "intent"
+    intent = forms.ChoiceField(label=_("Intent"), choices=Intent.choices)
+
+    def __init__(self, *args, case: Case, **kwargs):
+        super().__init__(*args, case=case, **kwargs)
+        self.fields["intent"].initial = case.intent
+
+
+class NewCaseForm(forms.Form):
+    subject = forms.CharField(label=_("Subject"), max_length=200)
+    intent = forms.ChoiceField(label=_("Intent"), choices=Intent.choices, initial=Intent.OTHER)
+    channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices, initial=Channel.PHONE)
+    line = forms.ModelChoiceField(
+        label=_("Line concerned"), queryset=None, required=False, empty_label=_("No line")
+    )
+    first_message = forms.CharField(
+        label=_("What the customer said"),
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    assign_to_me = forms.BooleanField(label=_("I own this case"), required=False, initial=True)
+
+    def __init__(self, *args, customer: Customer, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["line"].queryset = customer.lines.all()
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(
+        label=_("Name, phone, e-mail, account or case reference"), max_length=200, min_length=2
+    )
+
+    def clean_q(self):
+        """A mistyped phone or e-mail says so, rather than quietly finding nobody."""
+        q = self.cleaned_data["q"].strip()
+        try:
+            if "@" in q:
+                normalise_email(q)
+            elif looks_like_phone(q):
+                normalise_phone(q)
+        except InvalidContact as exc:
+            raise forms.ValidationError(str(exc)) from exc
+        return q
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(
+        label=_("Token name"),
+        max_length=80,
+        help_text=_("What it is for, e.g. “CRM synchronisation”."),
+    )
