@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "filrouge.network",
     "filrouge.customers",
     "filrouge.cases",
+    "filrouge.channels",
     "filrouge.api",
     "filrouge.agent",
 ]

@@ -12,5 +12,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("agent/", include("filrouge.agent.urls")),
     path("api/v1/", api.urls),
+    path("hooks/", include("filrouge.channels.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

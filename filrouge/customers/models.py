@@ -32,6 +32,9 @@ class Customer(models.Model):
         _("preferred channel"), max_length=12, choices=Channel.choices, default=Channel.EMAIL
     )
     created_at = models.DateTimeField(_("customer since"), auto_now_add=True)
+    # Created from a message whose sender matched nobody: an advisor checks who
+    # it is and merges it into the real customer (never guessed on a weak match).
+    is_prospect = models.BooleanField(_("unidentified sender"), default=False)
 
     class Meta:
         ordering = ["last_name", "first_name"]

@@ -1,0 +1,82 @@
+"""The normalised message: what every channel's parser turns its payload into.
+
+Identity resolution and threading read only this, never a provider's format,
+so a new channel is one parser (and one sender) in its own folder.
+"""
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+class ParseError(ValueError):
+    """A payload that cannot be read as a message. Permanent: retrying will not help."""
+
+
+@dataclass(frozen=True)
+class Sender:
+    """Who wrote, as the channel names them. Values are normalised by the parser."""
+
+    email: str = ""
+    phone: str = ""  # E.164
+    handle: str = ""  # social handle, lower-case, with its network: "mastodon:@anne@exemple.fr"
+    name: str = ""  # display name, for a prospect's file only: never used to match
+
+    @property
+    def address(self) -> str:
+        return self.email or self.phone or self.handle
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content_type: str
+    size: int
+    accepted: bool = True
+    refused_because: str = ""  # "too_large", "type_not_allowed", "too_many"
+
+
+@dataclass(frozen=True)
+class Message:
+    channel: str
+    external_id: str
+    sender: Sender
+    received_at: datetime
+    subject: str = ""
+    text: str = ""  # the customer's new words (quoted history removed when recognisable)
+    html: str = ""
+    attachments: tuple[Attachment, ...] = ()
+    in_reply_to: str = ""
+    references: tuple[str, ...] = ()
+    case_reference: str = ""  # "FR-2026-000123" found in the subject or the body
+    # From a tracking link `/suivi/<reference>/?t=<token>` anywhere in the body, quotes included.
+    tracking_reference: str = ""
+    tracking_token: str = ""
+    is_public: bool = False  # a public post (social) rather than a private message
+    is_auto_reply: bool = False
+    is_bounce: bool = False
+    bounced_ids: tuple[str, ...] = field(default=())  # our messages a bounce reports on
+
+    @property
+    def thread_ids(self) -> tuple[str, ...]:
+        """Ids of earlier messages this one answers, nearest first."""
+        ids = [self.in_reply_to, *reversed(self.references)]
+        return tuple(dict.fromkeys(i for i in ids if i))
+
+
+_REFERENCE = re.compile(r"\bFR-(\d{4})-(\d{6})\b", re.IGNORECASE)
+_TRACKING_LINK = re.compile(r"/suivi/(FR-\d{4}-\d{6})/?\?t=([0-9a-f]{32})\b", re.IGNORECASE)
+
+
+def find_case_reference(*texts: str) -> str:
+    """The first case reference ("FR-2026-000123") in the texts, in order, or ""."""
+    for text in texts:
+        if match := _REFERENCE.search(text or ""):
+            return f"FR-{match[1]}-{match[2]}"
+    return ""
+
+
+def find_tracking_link(text: str) -> tuple[str, str]:
+    """(reference, token) of a tracking link `/suivi/<reference>/?t=<token>` in the text."""
+    match = _TRACKING_LINK.search(text or "")
+    return (match[1].upper(), match[2].lower()) if match else ("", "")

@@ -1,0 +1,92 @@
+"""Threading: which case an inbound message belongs to. One function, `choose_case`.
+
+The rules, strongest first (each has its own test in tests/test_routing.py):
+
+1. `reply`: the message answers one of our messages (or one already filed on a
+   case): its In-Reply-To/References name a message id we know.
+2. `tracking_token`: it quotes a tracking link whose token is valid for the case.
+3. `reference`: it carries a case reference ("FR-2026-000123") AND the sender is
+   that case's customer. A reference is guessable, so from anyone else it is
+   only a hint (`unverified_reference` on the new case), never a link.
+4. `followup`: the sender asks for news and has exactly one active case.
+5. `same_topic`: the sender has exactly one active case on the message's topic.
+6. `new_case`: otherwise, a new case for the sender (a prospect if unknown).
+
+A link to a case that can no longer reopen (closed, cancelled, rejected) opens
+a new case for that case's customer instead (`after_closed`).
+"""
+
+from dataclasses import dataclass
+
+from filrouge.cases.models import ACTIVE_STATUSES, Case, Intent
+from filrouge.cases.tokens import check_tracking_token
+from filrouge.channels.identity import identify
+from filrouge.channels.message import Message
+from filrouge.channels.models import InboundMessage, OutboundMessage
+from filrouge.channels.topics import guess_intent, is_followup
+from filrouge.customers.models import Customer
+
+
+@dataclass(frozen=True)
+class Route:
+    rule: str
+    customer: Customer | None  # None: an unknown sender, who gets a prospect file
+    case: Case | None  # None: open a new case
+    intent: str
+
+
+def choose_case(message: Message) -> Route:
+    intent = guess_intent(message.subject, message.text)
+    linked, rule = _linked_case(message)
+    if linked is not None:
+        return _onto(linked, rule=rule, intent=intent)
+    known = identify(message.sender)
+    claimed = _case(message.case_reference) if message.case_reference else None
+    if claimed is not None and known is not None and claimed.customer_id == known.pk:
+        return _onto(claimed, rule="reference", intent=intent)
+    if known is not None:
+        active = list(
+            Case.objects.filter(customer=known, status__in=ACTIVE_STATUSES).order_by("-updated_at")[
+                :20
+            ]
+        )
+        if len(active) == 1 and is_followup(message.subject, message.text):
+            return Route("followup", known, active[0], active[0].intent)
+        same = [c for c in active if c.intent == intent]
+        if intent not in {Intent.OTHER, Intent.FOLLOWUP} and len(same) == 1:
+            return Route("same_topic", known, same[0], intent)
+    rule = "unverified_reference" if message.case_reference else "new_case"
+    return Route(rule, known, None, intent)
+
+
+def _onto(case: Case, *, rule: str, intent: str) -> Route:
+    if case.is_open:
+        return Route(rule, case.customer, case, intent)
+    return Route("after_closed", case.customer, None, intent)
+
+
+def _case(reference: str) -> Case | None:
+    return Case.objects.select_related("customer").filter(reference=reference).first()
+
+
+def _linked_case(message: Message) -> tuple[Case | None, str]:
+    ids = message.thread_ids
+    if ids:
+        known: dict[str, int] = dict(
+            OutboundMessage.objects.filter(
+                channel=message.channel, external_id__in=ids
+            ).values_list("external_id", "case_id")
+        )
+        filed = InboundMessage.objects.filter(
+            channel=message.channel, external_id__in=ids, case__isnull=False
+        ).values_list("external_id", "case_id")
+        for external_id, case_id in filed:
+            known.setdefault(external_id, case_id)
+        for message_id in ids:  # nearest ancestor first
+            if message_id in known:
+                return Case.objects.select_related("customer").get(pk=known[message_id]), "reply"
+    if message.tracking_token:
+        case = _case(message.tracking_reference)
+        if case is not None and check_tracking_token(case, message.tracking_token):
+            return case, "tracking_token"
+    return None, ""

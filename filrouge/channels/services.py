@@ -1,0 +1,303 @@
+"""The write path of channels: store what arrives, file it on a case, deliver answers.
+
+- `store_inbound` commits the raw payload (idempotent on the channel's external
+  id) and enqueues its processing once committed. Receivers answer 2xx/250 only
+  after it returned.
+- `process_inbound` (a task) parses, resolves the sender, picks the case and
+  lands the message there: all or nothing, at most once per message.
+- `reply` records an answer on the case and, in the same transaction, the
+  delivery of it; `deliver_outbound` (a task) sends it, with retries and back-off
+  until a dead letter.
+"""
+
+import hashlib
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from functools import partial
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from filrouge.accounts.models import Agent
+from filrouge.cases.models import Case, Event
+from filrouge.cases.services import CaseError, open_case, receive_message, send_reply
+from filrouge.channels import tasks
+from filrouge.channels.email import parse as email_parse
+from filrouge.channels.email import transport as email_transport
+from filrouge.channels.identity import create_prospect
+from filrouge.channels.message import Message, ParseError
+from filrouge.channels.models import InboundMessage, OutboundMessage
+from filrouge.channels.routing import choose_case
+from filrouge.core.clock import now
+from filrouge.customers.models import Channel
+
+logger = logging.getLogger(__name__)
+
+Parser = Callable[..., Message]
+# channel → parse(payload, *, external_id, received_at) -> Message
+PARSERS: dict[str, Parser] = {Channel.EMAIL: email_parse.parse}
+# channel → (prepare(case, event) -> OutboundMessage, send(outbound, event) -> None)
+SENDERS = {Channel.EMAIL: (email_transport.prepare_reply, email_transport.send)}
+
+MAX_INBOUND_BYTES = getattr(settings, "FILROUGE_MAX_INBOUND_BYTES", 25 * 1024 * 1024)
+MAX_DELIVERY_ATTEMPTS = 6
+BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2))
+SENDING_LEASE = timedelta(minutes=5)
+
+
+class InboundRejected(ValueError):
+    """A payload refused before storing (too big, empty): the receiver answers 4xx/5xx."""
+
+
+def store_inbound(
+    *, channel: str, external_id: str, payload: bytes, received_at: datetime | None = None
+) -> tuple[InboundMessage, bool]:
+    """Commit a payload as received. The same (channel, external id) twice is one message.
+
+    Returns the row and whether it is new; processing is enqueued once, after commit.
+    """
+    if channel not in PARSERS:
+        raise InboundRejected(_("This channel does not receive messages."))
+    if not payload:
+        raise InboundRejected(_("The message is empty."))
+    if len(payload) > MAX_INBOUND_BYTES:
+        raise InboundRejected(_("The message is too large."))
+    external_id = external_id.strip()
+    if not external_id or len(external_id) > 255:
+        external_id = "sha256:" + hashlib.sha256(external_id.encode() or payload).hexdigest()
+    with transaction.atomic():
+        existing = InboundMessage.objects.filter(channel=channel, external_id=external_id).first()
+        if existing is not None:
+            return existing, False
+        try:
+            with transaction.atomic():
+                inbound = InboundMessage.objects.create(
+                    channel=channel,
+                    external_id=external_id,
+                    payload=payload,
+                    received_at=received_at or now(),
+                )
+        except IntegrityError:  # the same delivery, committed by a concurrent receiver
+            return InboundMessage.objects.get(channel=channel, external_id=external_id), False
+        transaction.on_commit(partial(tasks.process_inbound.enqueue, inbound.pk))
+    return inbound, True
+
+
+def process_inbound(inbound_id: int) -> str:
+    """File one stored message on its case. Idempotent: a processed message is left alone.
+
+    The row is claimed under a lock; the filing runs in a savepoint, so a failure
+    leaves no partial write, only the row marked failed with the reason.
+    """
+    with transaction.atomic():
+        inbound = InboundMessage.objects.select_for_update().filter(pk=inbound_id).first()
+        if inbound is None:
+            return "missing"
+        if inbound.state in {InboundMessage.State.PROCESSED, InboundMessage.State.IGNORED}:
+            return inbound.state
+        inbound.attempts += 1
+        try:
+            with transaction.atomic():
+                _file(inbound)
+        except ParseError as exc:
+            _fail(inbound, reason="unparsable", error=str(exc))
+        except Exception as exc:  # noqa: BLE001 - recorded on the row, retried by the sweep
+            logger.exception("Inbound message %s could not be processed", inbound.pk)
+            _fail(inbound, reason="error", error=f"{type(exc).__name__}: {exc}")
+        return inbound.state
+
+
+def _file(inbound: InboundMessage) -> None:
+    message = PARSERS[inbound.channel](
+        bytes(inbound.payload), external_id=inbound.external_id, received_at=inbound.received_at
+    )
+    inbound.sender = message.sender.address[:254]
+    if message.is_bounce or message.is_auto_reply:
+        _ignore(inbound, message)
+        return
+    route = choose_case(message)
+    customer = route.customer or create_prospect(message.sender)
+    body = message.text or message.subject or _attachment_names(message) or "-"
+    if route.case is not None:
+        event = receive_message(route.case, channel=message.channel, body=body)
+        case = route.case
+    else:
+        case = open_case(
+            customer,
+            subject=_subject_for(message),
+            channel=message.channel,
+            intent=route.intent,
+            first_message=body,
+        )
+        event = case.events.filter(kind=Event.Kind.MESSAGE_IN).order_by("-pk").first()
+    inbound.customer_id, inbound.case, inbound.event = case.customer_id, case, event
+    inbound.route = route.rule
+    inbound.state, inbound.reason, inbound.last_error = InboundMessage.State.PROCESSED, "", ""
+    inbound.processed_at = now()
+    inbound.save()
+
+
+def _ignore(inbound: InboundMessage, message: Message) -> None:
+    """Auto-replies and bounces make no case. A bounce marks our message as not delivered."""
+    if message.is_bounce and message.bounced_ids:
+        OutboundMessage.objects.filter(
+            channel=inbound.channel, external_id__in=message.bounced_ids
+        ).update(state=OutboundMessage.State.BOUNCED, last_error="bounced")
+    inbound.state = InboundMessage.State.IGNORED
+    inbound.reason = "bounce" if message.is_bounce else "auto_reply"
+    inbound.processed_at = now()
+    inbound.save()
+
+
+def _fail(inbound: InboundMessage, *, reason: str, error: str) -> None:
+    inbound.state, inbound.reason, inbound.last_error = InboundMessage.State.FAILED, reason, error
+    inbound.save(update_fields=["state", "reason", "last_error", "attempts"])
+
+
+def _subject_for(message: Message) -> str:
+    subject = email_parse.clean_subject(message.subject)
+    if not subject:
+        first_line = next((line for line in message.text.splitlines() if line.strip()), "")
+        subject = first_line.strip()[:80] or _("Message without a subject")
+    return subject[:200]
+
+
+def _attachment_names(message: Message) -> str:
+    return ", ".join(a.filename for a in message.attachments if a.filename)
+
+
+@transaction.atomic
+def reply(
+    case: Case, *, by: Agent, channel: str, body: str, expected_version: int | None = None
+) -> Event:
+    """Answer the customer: the timeline event and its delivery, committed together.
+
+    What the console and the API call to reply. On a channel without a sender
+    yet (phone, shop...) the answer is recorded only, as `send_reply` does.
+    """
+    event = send_reply(case, by=by, channel=channel, body=body, expected_version=expected_version)
+    if channel in SENDERS:
+        prepare, _send = SENDERS[channel]
+        outbound = prepare(case, event)  # a CaseError here rolls the answer back too
+        transaction.on_commit(partial(tasks.deliver_outbound.enqueue, outbound.pk))
+    return event
+
+
+def deliver_outbound(outbound_id: int) -> str:
+    """Send one answer. Claimed under a lease, so two workers do not send it twice at once.
+
+    At least once: if a worker dies after sending but before recording it, the
+    lease expires and it is sent again with the same id (mail clients merge it).
+    """
+    outbound = _claim(outbound_id)
+    if outbound is None:
+        return "skipped"
+    _prepare, send = SENDERS[outbound.channel]
+    try:
+        send(outbound, outbound.event)
+    except Exception as exc:  # noqa: BLE001 - any failure is retried, then dead-lettered
+        logger.warning("Delivery %s failed: %s", outbound.pk, exc)
+        return _delivery_failed(outbound, exc)
+    OutboundMessage.objects.filter(pk=outbound.pk).update(
+        state=OutboundMessage.State.SENT, sent_at=now(), last_error="", next_attempt_at=None
+    )
+    return OutboundMessage.State.SENT
+
+
+def _claim(outbound_id: int) -> OutboundMessage | None:
+    with transaction.atomic():
+        outbound = (
+            OutboundMessage.objects.select_for_update()
+            .select_related("event", "case")
+            .filter(pk=outbound_id)
+            .first()
+        )
+        moment = now()
+        if outbound is None or outbound.state not in {
+            OutboundMessage.State.PENDING,
+            OutboundMessage.State.SENDING,
+        }:
+            return None
+        if outbound.next_attempt_at is not None and outbound.next_attempt_at > moment:
+            return None  # not due yet, or another worker holds the lease
+        outbound.state = OutboundMessage.State.SENDING
+        outbound.attempts += 1
+        outbound.next_attempt_at = moment + SENDING_LEASE
+        outbound.save(update_fields=["state", "attempts", "next_attempt_at"])
+        return outbound
+
+
+def _delivery_failed(outbound: OutboundMessage, exc: Exception) -> str:
+    permanent = getattr(exc, "smtp_code", 0) >= 500 or isinstance(exc, CaseError)
+    error = f"{type(exc).__name__}: {exc}"[:2000]
+    if permanent or outbound.attempts >= MAX_DELIVERY_ATTEMPTS:
+        OutboundMessage.objects.filter(pk=outbound.pk).update(
+            state=OutboundMessage.State.DEAD, last_error=error, next_attempt_at=None
+        )
+        return OutboundMessage.State.DEAD
+    due = now() + BACKOFF[min(outbound.attempts, len(BACKOFF)) - 1]
+    OutboundMessage.objects.filter(pk=outbound.pk).update(
+        state=OutboundMessage.State.PENDING, last_error=error, next_attempt_at=due
+    )
+    _enqueue_retry(outbound.pk, due)
+    return OutboundMessage.State.PENDING
+
+
+def _enqueue_retry(outbound_id: int, due: datetime) -> None:
+    """A deferred retry where the task backend can defer; else `sweep_channels` picks it up."""
+    task = tasks.deliver_outbound
+    if task.get_backend().supports_defer:
+        task.using(run_after=due).enqueue(outbound_id)
+
+
+def sweep(*, at: datetime | None = None, older_than: timedelta = timedelta(minutes=2)) -> int:
+    """Re-enqueue what a crash may have orphaned: messages stored but never processed
+    (a worker died between commit and enqueue) and deliveries due or with an expired lease.
+    """
+    moment = at or now()
+    waiting = list(
+        InboundMessage.objects.filter(
+            state=InboundMessage.State.RECEIVED, received_at__lte=moment - older_than
+        ).values_list("pk", flat=True)[:1000]
+    )
+    for pk in waiting:
+        tasks.process_inbound.enqueue(pk)
+    due = list(
+        OutboundMessage.objects.filter(
+            state__in=[OutboundMessage.State.PENDING, OutboundMessage.State.SENDING],
+            next_attempt_at__lte=moment,  # due retries, expired leases, enqueues lost in a crash
+        ).values_list("pk", flat=True)[:1000]
+    )
+    for pk in due:
+        tasks.deliver_outbound.enqueue(pk)
+    return len(waiting) + len(due)
+
+
+def retry_inbound(inbound_ids: list[int]) -> int:
+    """A supervisor's second chance for failed messages (after a fix): process them again."""
+    failed = list(
+        InboundMessage.objects.filter(
+            pk__in=inbound_ids, state=InboundMessage.State.FAILED
+        ).values_list("pk", flat=True)
+    )
+    for pk in failed:
+        tasks.process_inbound.enqueue(pk)
+    return len(failed)
+
+
+@transaction.atomic
+def retry_deliveries(outbound_ids: list[int]) -> int:
+    """Take answers out of the dead letters: due now, with a fresh count of attempts."""
+    dead = list(
+        OutboundMessage.objects.select_for_update().filter(
+            pk__in=outbound_ids, state=OutboundMessage.State.DEAD
+        )
+    )
+    for outbound in dead:
+        outbound.state, outbound.attempts = OutboundMessage.State.PENDING, 0
+        outbound.next_attempt_at = now()
+        outbound.save(update_fields=["state", "attempts", "next_attempt_at"])
+        transaction.on_commit(partial(tasks.deliver_outbound.enqueue, outbound.pk))
+    return len(dead)

@@ -1,0 +1,27 @@
+"""Background work of channels, through Django's Tasks API. Tasks take ids and are idempotent."""
+
+from django_tasks import task
+
+
+@task()
+def process_inbound(inbound_id: int) -> str:
+    """File a stored inbound message on its case (enqueued by `store_inbound`)."""
+    from filrouge.channels import services  # services enqueue these tasks: import at run time
+
+    return services.process_inbound(inbound_id)
+
+
+@task()
+def deliver_outbound(outbound_id: int) -> str:
+    """Send an answer on its channel (enqueued by `reply`, retried with back-off)."""
+    from filrouge.channels import services
+
+    return services.deliver_outbound(outbound_id)
+
+
+@task()
+def sweep_channels() -> int:
+    """Re-enqueue orphaned inbound messages and due deliveries (see `services.sweep`)."""
+    from filrouge.channels import services
+
+    return services.sweep()

@@ -1,0 +1,164 @@
+"""One test per threading rule of `routing.choose_case`."""
+
+import pytest
+from django.utils import timezone
+
+from filrouge.cases.models import Intent, Status
+from filrouge.cases.services import change_status
+from filrouge.cases.tests.factories import make_case
+from filrouge.cases.tokens import make_tracking_token
+from filrouge.channels.models import InboundMessage, OutboundMessage
+from filrouge.channels.routing import choose_case
+from filrouge.channels.tests.builders import message
+from filrouge.customers.models import Channel
+from filrouge.customers.tests.factories import CustomerFactory, EmailFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _customer(email="anne@exemple.fr"):
+    return EmailFactory(value=email).customer
+
+
+def _outbound(case, external_id):
+    event = case.events.first()
+    return OutboundMessage.objects.create(
+        event=event,
+        case=case,
+        channel=Channel.EMAIL,
+        recipient="anne@exemple.fr",
+        external_id=external_id,
+        created_at=timezone.now(),
+    )
+
+
+def test_a_reply_to_one_of_our_messages_goes_to_its_case_whoever_sends_it():
+    case = make_case(customer=_customer())
+    _outbound(case, "ours-1@filrouge.example")
+    route = choose_case(
+        message(email="autre.adresse@exemple.fr", in_reply_to="ours-1@filrouge.example")
+    )
+    assert (route.rule, route.case, route.customer) == ("reply", case, case.customer)
+
+
+def test_a_reply_naming_an_earlier_filed_message_in_references_goes_to_its_case():
+    case = make_case(customer=_customer())
+    InboundMessage.objects.create(
+        channel=Channel.EMAIL,
+        external_id="theirs-1@exemple.fr",
+        payload=b"x",
+        received_at=timezone.now(),
+        case=case,
+        state=InboundMessage.State.PROCESSED,
+    )
+    route = choose_case(message(references=("theirs-1@exemple.fr",), in_reply_to="unknown@x"))
+    assert (route.rule, route.case) == ("reply", case)
+
+
+def test_a_valid_tracking_link_goes_to_its_case():
+    case = make_case(customer=_customer())
+    route = choose_case(
+        message(
+            email="inconnu@exemple.fr",
+            tracking_reference=case.reference,
+            tracking_token=make_tracking_token(case),
+        )
+    )
+    assert (route.rule, route.case) == ("tracking_token", case)
+
+
+def test_a_forged_tracking_token_links_nothing():
+    case = make_case(customer=_customer())
+    route = choose_case(
+        message(
+            email="inconnu@exemple.fr", tracking_reference=case.reference, tracking_token="0" * 32
+        )
+    )
+    assert route.case is None
+
+
+def test_a_case_reference_from_the_cases_own_customer_goes_to_that_case():
+    case = make_case(customer=_customer())
+    route = choose_case(
+        message(subject=f"Mon dossier {case.reference}", case_reference=case.reference)
+    )
+    assert (route.rule, route.case) == ("reference", case)
+
+
+def test_a_case_reference_from_someone_else_never_attaches_to_that_case():
+    case = make_case(customer=_customer())
+    stranger = _customer("pirate@exemple.fr")
+    route = choose_case(message(email="pirate@exemple.fr", case_reference=case.reference))
+    assert (route.rule, route.case, route.customer) == ("unverified_reference", None, stranger)
+    unknown = choose_case(message(email="inconnu@exemple.fr", case_reference=case.reference))
+    assert (unknown.rule, unknown.case, unknown.customer) == ("unverified_reference", None, None)
+
+
+def test_asking_for_news_with_exactly_one_active_case_goes_to_it():
+    case = make_case(customer=_customer(), subject="Box en panne")
+    route = choose_case(
+        message(subject="Relance", text="Toujours rien depuis hier, des nouvelles ?")
+    )
+    assert (route.rule, route.case) == ("followup", case)
+
+
+def test_asking_for_news_with_two_active_cases_opens_a_new_case():
+    customer = _customer()
+    make_case(customer=customer)
+    make_case(customer=customer)
+    route = choose_case(message(subject="Relance", text="Toujours rien, des nouvelles ?"))
+    assert (route.rule, route.case) == ("new_case", None)
+
+
+def test_one_active_case_on_the_same_topic_gets_the_message():
+    customer = _customer()
+    case = make_case(customer=customer, intent=Intent.BILLING, subject="Facture")
+    make_case(customer=customer, intent=Intent.OUTAGE, subject="Panne")
+    route = choose_case(
+        message(subject="Prélèvement", text="Le prélèvement de ma facture est faux")
+    )
+    assert (route.rule, route.case, route.intent) == ("same_topic", case, Intent.BILLING)
+
+
+def test_two_active_cases_on_the_same_topic_make_a_new_case():
+    customer = _customer()
+    make_case(customer=customer, intent=Intent.BILLING)
+    make_case(customer=customer, intent=Intent.BILLING)
+    route = choose_case(message(text="Ma facture est fausse"))
+    assert (route.rule, route.case) == ("new_case", None)
+
+
+def test_a_message_on_another_topic_makes_a_new_case():
+    customer = _customer()
+    make_case(customer=customer, intent=Intent.BILLING)
+    route = choose_case(message(text="Je déménage le mois prochain"))
+    assert (route.rule, route.case, route.intent) == ("new_case", None, Intent.MOVE)
+
+
+def test_an_unknown_sender_makes_a_new_case_without_a_customer_yet():
+    route = choose_case(message(email="inconnu@exemple.fr"))
+    assert (route.rule, route.case, route.customer) == ("new_case", None, None)
+
+
+def test_a_link_to_a_closed_case_opens_a_new_case_for_its_customer():
+    case = make_case(customer=_customer())
+    for status in (Status.IN_PROGRESS, Status.RESOLVED, Status.CLOSED):
+        case = change_status(case, to=status, by=None)
+    _outbound(case, "ours-2@filrouge.example")
+    route = choose_case(message(in_reply_to="ours-2@filrouge.example"))
+    assert (route.rule, route.case, route.customer) == ("after_closed", None, case.customer)
+
+
+def test_a_resolved_case_still_takes_its_replies():
+    case = make_case(customer=_customer())
+    for status in (Status.IN_PROGRESS, Status.RESOLVED):
+        case = change_status(case, to=status, by=None)
+    route = choose_case(message(case_reference=case.reference))
+    assert (route.rule, route.case) == ("reference", case)
+
+
+def test_another_customers_cases_are_never_candidates():
+    make_case(customer=CustomerFactory(), intent=Intent.BILLING)
+    _customer()
+    route = choose_case(message(text="Ma facture est fausse"))
+    assert route.case is None
