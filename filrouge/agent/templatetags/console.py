@@ -4,6 +4,7 @@ from django import template
 
 from filrouge.cases import timeline
 from filrouge.cases.models import Event, Priority, Status
+from filrouge.customers.normalise import format_phone
 
 register = template.Library()
 
@@ -32,3 +33,9 @@ def priority_label(value: int) -> str:
         return str(Priority(value).label)
     except ValueError:
         return str(value)
+
+
+@register.filter
+def phone(value: str) -> str:
+    """An E.164 number as a French person reads it; anything else unchanged."""
+    return format_phone(value) if value.startswith("+") else value
