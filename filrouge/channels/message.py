@@ -13,6 +13,10 @@ class ParseError(ValueError):
     """A payload that cannot be read as a message. Permanent: retrying will not help."""
 
 
+class DeliveryRefused(RuntimeError):
+    """The provider refused an outbound message for good (unknown recipient...): no retry."""
+
+
 @dataclass(frozen=True)
 class Sender:
     """Who wrote, as the channel names them. Values are normalised by the parser."""

@@ -27,7 +27,7 @@ from filrouge.channels import tasks
 from filrouge.channels.email import parse as email_parse
 from filrouge.channels.email import transport as email_transport
 from filrouge.channels.identity import create_prospect
-from filrouge.channels.message import Message, ParseError
+from filrouge.channels.message import DeliveryRefused, Message, ParseError
 from filrouge.channels.models import InboundMessage, OutboundMessage
 from filrouge.channels.routing import choose_case
 from filrouge.core.clock import now
@@ -230,7 +230,7 @@ def _claim(outbound_id: int) -> OutboundMessage | None:
 
 
 def _delivery_failed(outbound: OutboundMessage, exc: Exception) -> str:
-    permanent = getattr(exc, "smtp_code", 0) >= 500 or isinstance(exc, CaseError)
+    permanent = isinstance(exc, DeliveryRefused | CaseError)
     error = f"{type(exc).__name__}: {exc}"[:2000]
     if permanent or outbound.attempts >= MAX_DELIVERY_ATTEMPTS:
         OutboundMessage.objects.filter(pk=outbound.pk).update(

@@ -6,11 +6,12 @@ It does no processing inline: a storm of mail costs one insert per message.
 """
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from asgiref.sync import sync_to_async
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
 
 from filrouge.channels.email.parse import has_sender, read_message_id
 from filrouge.channels.services import MAX_INBOUND_BYTES, InboundRejected, store_inbound
@@ -21,7 +22,18 @@ logger = logging.getLogger(__name__)
 
 
 class InboundHandler:
-    """aiosmtpd handler: DATA → `store_inbound` → 250 after commit."""
+    """aiosmtpd handler: DATA → `store_inbound` → 250 after commit.
+
+    Database work runs in one thread of its own (Django's ORM is synchronous),
+    which keeps one connection; `close` releases it when the listener stops.
+    """
+
+    def __init__(self) -> None:
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="smtpd-db")
+
+    def close(self) -> None:
+        self.executor.submit(connections.close_all).result()
+        self.executor.shutdown()
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         raw = envelope.original_content or envelope.content or b""
@@ -32,9 +44,9 @@ class InboundHandler:
         if not has_sender(raw):
             return "550 5.6.0 Unparsable message: no sender address in From"
         try:
-            inbound_id = await sync_to_async(accept, thread_sensitive=True)(
-                raw, mail_from=envelope.mail_from or ""
-            )
+            inbound_id = await sync_to_async(
+                accept, thread_sensitive=False, executor=self.executor
+            )(raw, mail_from=envelope.mail_from or "")
         except InboundRejected as exc:
             return f"554 5.6.0 Message refused: {exc}"
         except Exception:
@@ -52,15 +64,25 @@ def accept(raw: bytes, *, mail_from: str) -> int:
     close_old_connections()
     external_id = read_message_id(raw)
     sender = "".join(c for c in mail_from if c.isprintable()).strip("<>")
-    traced = f"Return-Path: <{sender}>\r\n".encode() + raw
+    first_end = raw.find(b"\n")
+    newline = b"\r\n" if first_end > 0 and raw[first_end - 1 : first_end] == b"\r" else b"\n"
+    traced = f"Return-Path: <{sender}>".encode() + newline + raw
     inbound, _created = store_inbound(
         channel=Channel.EMAIL, external_id=external_id, payload=traced, received_at=now()
     )
     return inbound.pk
 
 
-def make_controller(host: str, port: int, *, max_size: int = MAX_INBOUND_BYTES) -> Controller:
-    return Controller(
+class Listener(Controller):
+    """The SMTP server thread; stopping it also closes the handler's database connection."""
+
+    def stop(self, no_assert: bool = False) -> None:
+        super().stop(no_assert=no_assert)
+        self.handler.close()
+
+
+def make_controller(host: str, port: int, *, max_size: int = MAX_INBOUND_BYTES) -> Listener:
+    return Listener(
         InboundHandler(),
         hostname=host,
         port=port,

@@ -6,6 +6,7 @@ in the same transaction as the timeline event; `send` only renders and hands
 it to Django's e-mail backend (SMTP in production), so retries are identical.
 """
 
+import smtplib
 from email import policy
 from email.parser import BytesHeaderParser
 from email.utils import make_msgid, parseaddr
@@ -18,6 +19,7 @@ from django.utils.translation import gettext as _
 from filrouge.cases.models import Case, Event
 from filrouge.cases.services import CaseError
 from filrouge.channels.email.parse import clean_subject, message_ids
+from filrouge.channels.message import DeliveryRefused
 from filrouge.channels.models import InboundMessage, OutboundMessage
 from filrouge.core.clock import now
 from filrouge.customers.models import Channel, ContactPoint
@@ -62,7 +64,7 @@ def prepare_reply(case: Case, event: Event) -> OutboundMessage:
 
 
 def send(outbound: OutboundMessage, event: Event) -> None:
-    """Hand the mail to the configured backend; raises on failure (the caller retries)."""
+    """Hand the mail to the configured backend. A 5xx refusal raises `DeliveryRefused`."""
     headers = {"Message-ID": f"<{outbound.external_id}>"}
     if outbound.in_reply_to:
         headers["In-Reply-To"] = f"<{outbound.in_reply_to}>"
@@ -78,7 +80,16 @@ def send(outbound: OutboundMessage, event: Event) -> None:
         headers=headers,
         connection=get_connection(fail_silently=False, timeout=SMTP_TIMEOUT),
     )
-    mail.send()
+    try:
+        mail.send()
+    except smtplib.SMTPRecipientsRefused as exc:
+        if all(code >= 500 for code, _msg in exc.recipients.values()):
+            raise DeliveryRefused(str(exc.recipients)) from exc
+        raise
+    except smtplib.SMTPResponseException as exc:
+        if exc.smtp_code >= 500:
+            raise DeliveryRefused(f"{exc.smtp_code} {exc.smtp_error!r}") from exc
+        raise
 
 
 def new_message_id() -> str:
