@@ -6,9 +6,11 @@ refused instead of overwriting a colleague's.
 """
 
 from django import forms
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from filrouge.accounts.models import Agent
+from filrouge.agent.selectors import advisors_matching
 from filrouge.cases.models import Case, Intent, Status
 from filrouge.core.clock import now
 from filrouge.customers.models import Channel, Customer
@@ -92,19 +94,13 @@ class ReplyForm(CaseForm):
         self.fields["channel"].initial = case.customer.preferred_channel or case.channel
 
 
-class AgentChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Agent) -> str:
-        return f"{obj.display_name} — {obj.team.name}" if obj.team_id else obj.display_name
-
-
 class HandoverForm(CaseForm):
     prefix = "handover"
-    to = AgentChoiceField(
+    to = forms.CharField(
         label=_("Hand over to"),
-        queryset=Agent.objects.filter(is_active=True)
-        .select_related("team")
-        .order_by("team__name", "last_name", "first_name"),
-        empty_label=_("Choose an advisor"),
+        max_length=254,
+        help_text=_("The advisor's e-mail, or a name to pick from the suggestions."),
+        error_messages={"required": _("Say who takes the case over.")},
     )
     note = forms.CharField(
         label=_("Note for the next advisor"),
@@ -113,6 +109,39 @@ class HandoverForm(CaseForm):
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": _("A handover needs a note for the next advisor.")},
     )
+
+    def clean_to(self) -> Agent:
+        """An exact e-mail, or a name only one active advisor answers to."""
+        text = self.cleaned_data["to"].strip()
+        if "@" in text:
+            agent = Agent.objects.filter(is_active=True, email__iexact=text).first()
+            if agent is None:
+                raise forms.ValidationError(_("No active advisor has this e-mail address."))
+            return agent
+        found = list(advisors_matching(text, limit=6))
+        if len(found) == 1:
+            return found[0]
+        if not found:
+            raise forms.ValidationError(_("No active advisor matches “%(text)s”.") % {"text": text})
+        names = ", ".join(f"{a.display_name} ({a.email})" for a in found[:5])
+        raise forms.ValidationError(
+            _("Several advisors match: %(names)s. Give the e-mail address.") % {"names": names}
+        )
+
+    def __init__(self, *args, case: Case, **kwargs):
+        super().__init__(*args, case=case, **kwargs)
+        # Suggestions as the advisor types (htmx fills the datalist); typing the
+        # e-mail works without them.
+        self.fields["to"].widget.attrs.update(
+            {
+                "list": "advisor-suggestions",
+                "autocomplete": "off",
+                "hx-get": reverse("agent:advisors"),
+                "hx-trigger": "input changed delay:250ms",
+                "hx-target": "#advisor-suggestions",
+                "hx-swap": "innerHTML",
+            }
+        )
 
 
 class TakeForm(CaseForm):

@@ -18,6 +18,7 @@ urlpatterns = [
     path("promesses/", views.promises, name="promises"),
     path("jetons/", views.tokens, name="tokens"),
     path("jetons/<int:pk>/revoquer/", views.revoke_token, name="revoke_token"),
+    path("conseillers/", views.advisors, name="advisors"),
     path("clients/<int:pk>/", views.customer_page, name="customer"),
     path("clients/<int:pk>/nouveau-dossier/", views.new_case, name="new_case"),
     path("dossiers/<str:reference>/", views.case_page, name="case"),

@@ -19,6 +19,7 @@ from filrouge.accounts.models import ApiToken
 from filrouge.accounts.tokens import create_api_token
 from filrouge.agent import forms
 from filrouge.agent.actions import ACTIONS, SETTLE, settle_promise
+from filrouge.agent.selectors import advisors_matching
 from filrouge.cases import selectors
 from filrouge.cases.models import Case
 from filrouge.cases.services import CaseError, StaleCase, open_case
@@ -147,6 +148,15 @@ def _render_customer(
         "form": form,
     }
     return render(request, "agent/customer.html", context, status=status)
+
+
+@login_required
+@require_GET
+def advisors(request: HttpRequest) -> HttpResponse:
+    """Suggestions for the handover field: a few <option>s for its datalist."""
+    text = request.GET.get("handover-to") or request.GET.get("q", "")
+    context = {"advisors": advisors_matching(text)}
+    return render(request, "agent/advisors.html", context)
 
 
 @login_required

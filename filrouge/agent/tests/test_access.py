@@ -24,6 +24,7 @@ def _urls(case):
         ("get", f"/agent/clients/{customer}/"),
         ("post", f"/agent/clients/{customer}/nouveau-dossier/"),
         ("get", "/agent/jetons/"),
+        ("get", "/agent/conseillers/?q=hugo"),
         ("post", "/agent/jetons/"),
         ("post", "/agent/jetons/1/revoquer/"),
         ("post", promise.format(ref, "tenue")),

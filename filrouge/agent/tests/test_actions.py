@@ -135,7 +135,7 @@ def test_a_handover_changes_the_owner_and_keeps_the_note(logged_in, agent):
     other = AgentFactory(team=TeamFactory(name="Litiges", slug="litiges"))
     case = make_case(owner=agent)
     response = _post(
-        logged_in, case, "transfert", "handover", to=other.pk, note="Avoir de 30 € à faire"
+        logged_in, case, "transfert", "handover", to=other.email, note="Avoir de 30 € à faire"
     )
     assert response.status_code == 302
     case.refresh_from_db()
@@ -151,7 +151,7 @@ def test_a_handover_without_a_note_is_refused_and_changes_nothing(logged_in, age
     other = AgentFactory()
     case = make_case(owner=agent)
     events = case.events.count()
-    response = _post(logged_in, case, "transfert", "handover", to=other.pk, note=" ")
+    response = _post(logged_in, case, "transfert", "handover", to=other.email, note=" ")
     assert response.status_code == 400
     assert response.context["forms"]["transfert"].errors["note"]
     case.refresh_from_db()
@@ -295,3 +295,34 @@ def test_with_htmx_a_refused_action_answers_the_block_with_the_error(logged_in, 
     page = response.content.decode()
     assert page.lstrip().startswith('<div id="case"')
     assert "errorlist" in page
+
+
+def test_a_handover_target_can_be_named_when_only_one_advisor_answers_to_it(logged_in, agent):
+    other = AgentFactory(first_name="Yasmine", last_name="Benali")
+    case = make_case(owner=agent)
+    _post(logged_in, case, "transfert", "handover", to="yasmine ben", note="Dossier litige")
+    case.refresh_from_db()
+    assert case.owner == other
+
+
+def test_an_ambiguous_or_unknown_handover_target_is_refused(logged_in, agent):
+    AgentFactory(first_name="Paul", last_name="Martin")
+    AgentFactory(first_name="Pauline", last_name="Morel")
+    AgentFactory(email="parti@test.example", is_active=False)
+    case = make_case(owner=agent)
+    for target in ("Paul", "personne@test.example", "parti@test.example", "Zébulon"):
+        response = _post(logged_in, case, "transfert", "handover", to=target, note="Suite")
+        assert response.status_code == 400, target
+        assert response.context["forms"]["transfert"].errors["to"], target
+    case.refresh_from_db()
+    assert case.owner == agent
+
+
+def test_advisor_suggestions_list_active_colleagues_by_name_or_e_mail(logged_in):
+    AgentFactory(first_name="Hugo", last_name="Bernard", email="hugo@test.example")
+    AgentFactory(first_name="Hugo", last_name="Parti", email="hp@test.example", is_active=False)
+    response = logged_in.get("/agent/conseillers/", {"handover-to": "hugo"})
+    page = response.content.decode()
+    assert '<option value="hugo@test.example">' in page
+    assert "hp@test.example" not in page
+    assert logged_in.get("/agent/conseillers/", {"handover-to": "h"}).content.strip() == b""
