@@ -124,6 +124,8 @@ def _sender(mail: EmailMessage) -> Sender:
     name, address = next(((n, a) for n, a in pairs if a), ("", ""))
     if not address:
         raise ParseError("no sender address in From")
+    if len(address) > 254:  # RFC 5321's limit, and our column's
+        raise ParseError("sender address too long")
     try:
         email = normalise_email(address)
     except InvalidContact as exc:
