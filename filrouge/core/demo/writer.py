@@ -140,8 +140,14 @@ def indexes_dropped(models_: Sequence[type[models.Model]]) -> Iterator[None]:
             cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
     yield
     with connection.cursor() as cursor:
+        if saved and connection.vendor == "postgresql":
+            # PostgreSQL refuses CREATE INDEX on a table with foreign-key checks
+            # still pending (they are deferred): run them now.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         for _name, sql in saved:
             cursor.execute(sql)
+        if saved and connection.vendor == "postgresql":
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 def _plain_indexes(cursor, table: str) -> list[tuple[str, str]]:
