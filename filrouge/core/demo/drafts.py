@@ -115,8 +115,9 @@ class CaseDraft:
         return self.at
 
     def to_office_hours(self) -> datetime:
+        """An advisor acts a few minutes after the previous step, within office hours."""
         if self.office_hours:
-            self.at = office_time(self.at, self.rng)
+            self.at = office_time(self.at + timedelta(minutes=self.rng.uniform(1, 9)), self.rng)
         if self.at >= self.now:
             raise Cutoff
         return self.at
