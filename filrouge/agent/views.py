@@ -28,6 +28,9 @@ from filrouge.customers.models import Customer, Line
 from filrouge.customers.selectors import search_customers
 
 QUEUES = ("mine", "team", "unassigned", "escalated")
+# A case page shows at most this many latest events unless asked for all
+# (`?tout=1`): rendering cost grows with the timeline, the query count does not.
+TIMELINE_SHOWN = 200
 
 
 @login_required
@@ -55,6 +58,14 @@ def _case_or_404(reference: str) -> Case:
     return case
 
 
+def _latest_events(request: HttpRequest, case: Case) -> tuple[list, bool]:
+    """The last TIMELINE_SHOWN events, oldest first, and whether earlier ones were left out."""
+    if request.GET.get("tout") == "1":
+        return list(selectors.timeline(case)), False
+    latest = list(selectors.timeline(case).reverse()[: TIMELINE_SHOWN + 1])
+    return latest[:TIMELINE_SHOWN][::-1], len(latest) > TIMELINE_SHOWN
+
+
 def _render_case(
     request: HttpRequest, case: Case, *, bound: tuple[str, forms.CaseForm] | None = None, status=200
 ) -> HttpResponse:
@@ -62,10 +73,13 @@ def _render_case(
     case_forms = {segment: action.form(case=case) for segment, action in ACTIONS.items()}
     if bound is not None:
         case_forms[bound[0]] = bound[1]
+    events, earlier_hidden = _latest_events(request, case)
     context = {
         "case": case,
         "header": selectors.case_header(case),
-        "events": selectors.timeline(case),
+        "events": events,
+        "earlier_hidden": earlier_hidden,
+        "shown": TIMELINE_SHOWN,
         "forms": case_forms,
         "now": now(),
     }

@@ -3,8 +3,11 @@
 from django import forms, template
 from django.forms import BoundField
 from django.forms.utils import flatatt
+from django.template.defaultfilters import linebreaksbr
+from django.utils import formats, timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
 from filrouge.cases import timeline
 from filrouge.cases.models import Event, Priority, Status
@@ -107,4 +110,45 @@ def form_errors(form: forms.Form) -> str:
     items = format_html_join("", "<li>{}</li>", ((e,) for e in errors))
     return format_html(
         '<div class="form-error" role="alert"><ul class="errorlist">{}</ul></div>', items
+    )
+
+
+@register.simple_tag
+def timeline_item(event: Event) -> str:
+    """One timeline entry: when, who, public or internal, the sentence, the words.
+
+    Built in Python rather than in the template: a long timeline made the
+    template's per-variable lookups the largest cost of the case page.
+    """
+    data = event.data if isinstance(event.data, dict) else {}
+    moment = timezone.localtime(event.created_at)
+    if event.is_public:
+        badge = format_html('<span class="badge public">{}</span>', _("Public"))
+    else:
+        badge = format_html('<span class="badge internal">{}</span>', _("Internal"))
+    parts = [format_html('<p class="what">{}</p>', timeline.describe(event))]
+    if body := data.get("body"):
+        parts.append(format_html('<blockquote class="body">{}</blockquote>', linebreaksbr(body)))
+    if note := data.get("note"):
+        parts.append(
+            format_html(
+                '<blockquote class="body handover-note"><strong>{}:</strong> {}</blockquote>',
+                _("Note for the next advisor"),
+                linebreaksbr(note),
+            )
+        )
+    if data.get("reason") and event.actor_id:
+        parts.append(
+            format_html('<p class="reason"><small>{}: {}</small></p>', _("Why"), data["reason"])
+        )
+    return format_html(
+        '<li class="event {} kind-{}"><div class="event-meta"><time datetime="{}">{}</time> '
+        '<span class="who">{}</span> {}</div>{}</li>',
+        event.visibility,
+        event.kind,
+        moment.isoformat(),
+        formats.date_format(moment, "SHORT_DATETIME_FORMAT"),
+        timeline.who(event),
+        badge,
+        mark_safe("".join(parts)),  # noqa: S308 (each part is built with format_html)
     )

@@ -106,3 +106,22 @@ def test_an_htmx_request_gets_only_the_case_block(logged_in, agent):
     page = response.content.decode()
     assert page.lstrip().startswith('<div id="case"')
     assert "<html" not in page
+
+
+def test_a_very_long_timeline_shows_its_latest_events_and_links_to_all(
+    logged_in, agent, monkeypatch
+):
+    from filrouge.agent import views
+
+    monkeypatch.setattr(views, "TIMELINE_SHOWN", 3)
+    case = make_case(owner=agent)
+    for i in range(5):
+        add_note(case, by=agent, text=f"Note numéro {i}")
+    page = logged_in.get(f"/agent/dossiers/{case.reference}/")
+    bodies = [e.data.get("body") for e in page.context["events"]]
+    assert bodies == ["Note numéro 2", "Note numéro 3", "Note numéro 4"]
+    assert page.context["earlier_hidden"]
+    assert "?tout=1" in page.content.decode()
+    everything = logged_in.get(f"/agent/dossiers/{case.reference}/?tout=1")
+    assert len(everything.context["events"]) == case.events.count()
+    assert not everything.context["earlier_hidden"]
