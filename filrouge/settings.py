@@ -173,3 +173,34 @@ LOGGING = {
 # Domain settings: knobs, never meanings (statuses and URLs are not configurable).
 FILROUGE_DEFAULT_REGION = "FR"
 FILROUGE_BROKEN_PROMISE_PRIORITY_BUMP = 1
+
+# Channels: provider endpoints and secrets, from the environment only. The base
+# URLs are settings so tests (and a sandbox) can point the adapters elsewhere.
+# In DEBUG, webhook secrets default to values derived from SECRET_KEY, so that
+# `make run` and `filrouge replay_samples` agree without any set-up.
+
+
+def _dev_secret(name: str) -> str:
+    if not DEBUG:
+        return ""
+    import hashlib
+
+    return hashlib.sha256(f"{SECRET_KEY}:{name}".encode()).hexdigest()[:32]
+
+
+FILROUGE_HOOK_MAX_BYTES = int(os.environ.get("FILROUGE_HOOK_MAX_BYTES", str(1024 * 1024)))
+CHANNELS_HTTP_TIMEOUT = float(os.environ.get("CHANNELS_HTTP_TIMEOUT", "10"))
+SMS_VONAGE_BASE_URL = os.environ.get("SMS_VONAGE_BASE_URL", "https://rest.nexmo.com")
+SMS_VONAGE_API_KEY = os.environ.get("SMS_VONAGE_API_KEY", "")
+SMS_VONAGE_API_SECRET = os.environ.get("SMS_VONAGE_API_SECRET", "")
+SMS_VONAGE_SIGNATURE_SECRET = os.environ.get("SMS_VONAGE_SIGNATURE_SECRET") or _dev_secret("sms")
+# md5hash (Vonage's default), md5, sha1, sha256 or sha512: as chosen in Vonage's dashboard.
+SMS_VONAGE_SIGNATURE_METHOD = os.environ.get("SMS_VONAGE_SIGNATURE_METHOD", "sha256")
+SMS_VONAGE_FROM = os.environ.get("SMS_VONAGE_FROM", "FilRouge")
+SMS_VONAGE_STATUS_URL = os.environ.get("SMS_VONAGE_STATUS_URL", "")  # delivery receipts
+WHATSAPP_GRAPH_BASE_URL = os.environ.get("WHATSAPP_GRAPH_BASE_URL", "https://graph.facebook.com")
+WHATSAPP_GRAPH_VERSION = os.environ.get("WHATSAPP_GRAPH_VERSION", "v21.0")
+WHATSAPP_PHONE_NUMBER_ID = os.environ.get("WHATSAPP_PHONE_NUMBER_ID", "")
+WHATSAPP_ACCESS_TOKEN = os.environ.get("WHATSAPP_ACCESS_TOKEN", "")
+WHATSAPP_APP_SECRET = os.environ.get("WHATSAPP_APP_SECRET") or _dev_secret("whatsapp")
+WHATSAPP_VERIFY_TOKEN = os.environ.get("WHATSAPP_VERIFY_TOKEN") or _dev_secret("whatsapp-verify")

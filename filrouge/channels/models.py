@@ -36,6 +36,9 @@ class InboundMessage(models.Model):
     sender = models.CharField(_("sender"), max_length=254, blank=True)
     # Which threading rule chose the case: see `routing.choose_case`.
     route = models.CharField(_("threading rule"), max_length=32, blank=True)
+    # Parts of one message sent in pieces (a long SMS) share a group key; they are
+    # filed together, once all arrived or after a wait (see `services.process_inbound`).
+    group = models.CharField(_("message group"), max_length=64, blank=True)
     customer = models.ForeignKey(
         "customers.Customer", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -59,6 +62,11 @@ class InboundMessage(models.Model):
         indexes = [
             models.Index(fields=["state", "received_at"], name="inbound_state_idx"),
             models.Index(fields=["case", "-received_at"], name="inbound_case_idx"),
+            models.Index(
+                fields=["channel", "group", "received_at"],
+                condition=~Q(group=""),
+                name="inbound_group_idx",
+            ),
         ]
         verbose_name = _("inbound message")
         verbose_name_plural = _("inbound messages")
@@ -72,17 +80,25 @@ class OutboundMessage(models.Model):
         PENDING = "pending", _("Waiting to be sent")
         SENDING = "sending", _("Being sent")
         SENT = "sent", _("Sent")
+        DELIVERED = "delivered", _("Delivered")
+        READ = "read", _("Read")
         DEAD = "dead", _("Given up (dead letter)")
-        BOUNCED = "bounced", _("Bounced")
+        BOUNCED = "bounced", _("Not delivered (bounced)")
 
     event = models.OneToOneField("cases.Event", on_delete=models.PROTECT, related_name="delivery")
+    # None for a notification that starts a conversation outside any case (a WhatsApp template).
     case = models.ForeignKey(
-        "cases.Case", on_delete=models.PROTECT, related_name="outbound_messages"
+        "cases.Case",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="outbound_messages",
     )
     channel = models.CharField(_("channel"), max_length=12, choices=Channel.choices)
     recipient = models.CharField(_("recipient"), max_length=254)
-    # Our own id for the message (e-mail: the Message-ID without <>), fixed before the
-    # first attempt so every retry carries the same one and replies thread to it.
+    # The id replies thread to. E-mail: our own Message-ID (without <>), fixed before the
+    # first attempt so every retry carries the same one. SMS and WhatsApp: the provider's
+    # id, known once it accepted the message; until then "" and our key is `provider_key`.
     external_id = models.CharField(_("external id"), max_length=255)
     subject = models.CharField(_("subject"), max_length=255, blank=True)
     in_reply_to = models.CharField(max_length=255, blank=True)
@@ -113,3 +129,35 @@ class OutboundMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel}:{self.external_id or self.pk}"
+
+    @property
+    def provider_key(self) -> str:
+        """Our stable key for this delivery, given to providers that echo it back in their
+        status callbacks (Vonage `client-ref`, WhatsApp `biz_opaque_callback_data`)."""
+        return f"filrouge-{self.pk}"
+
+
+class OptOut(models.Model):
+    """A customer's "STOP": nothing more is sent to this address on this channel.
+
+    Kept per address rather than per customer, so an unknown number's STOP counts
+    too; "START" from the same address removes it.
+    """
+
+    channel = models.CharField(_("channel"), max_length=12, choices=Channel.choices)
+    address = models.CharField(_("address"), max_length=254)  # E.164 for SMS
+    opted_out_at = models.DateTimeField(_("opted out at"))
+    keyword = models.CharField(_("keyword"), max_length=32)
+    inbound = models.ForeignKey(
+        InboundMessage, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "address"], name="opt_out_unique_address")
+        ]
+        verbose_name = _("opt-out")
+        verbose_name_plural = _("opt-outs")
+
+    def __str__(self) -> str:
+        return f"{self.channel}:{self.address}"

@@ -7,7 +7,13 @@
   lands the message there: all or nothing, at most once per message.
 - `reply` records an answer on the case and, in the same transaction, the
   delivery of it; `deliver_outbound` (a task) sends it, with retries and back-off
-  until a dead letter.
+  until a dead letter. `notify_template` does the same for a WhatsApp template
+  (a notification that starts a conversation), and `record_delivery_status`
+  applies what the provider later reports (delivered, read, failed).
+
+A message sent in parts (a long SMS) is stored part by part, each under its
+own id, sharing a `group`; it is filed once, when every part is in or after
+`PARTS_WAIT` with what came.
 """
 
 import hashlib
@@ -18,11 +24,19 @@ from functools import partial
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Case as SqlCase
+from django.db.models import F, Value, When
 from django.utils.translation import gettext as _
 
 from filrouge.accounts.models import Agent
 from filrouge.cases.models import Case, Event
-from filrouge.cases.services import CaseError, open_case, receive_message, send_reply
+from filrouge.cases.services import (
+    CaseError,
+    open_case,
+    receive_message,
+    record_event,
+    send_reply,
+)
 from filrouge.channels import tasks
 from filrouge.channels.email import parse as email_parse
 from filrouge.channels.email import transport as email_transport
@@ -30,21 +44,54 @@ from filrouge.channels.identity import create_prospect
 from filrouge.channels.message import DeliveryRefused, Message, ParseError
 from filrouge.channels.models import InboundMessage, OutboundMessage
 from filrouge.channels.routing import choose_case
+from filrouge.channels.sms import keywords as sms_keywords
+from filrouge.channels.sms import parse as sms_parse
+from filrouge.channels.sms import transport as sms_transport
+from filrouge.channels.whatsapp import parse as whatsapp_parse
+from filrouge.channels.whatsapp import templates as whatsapp_templates
+from filrouge.channels.whatsapp import transport as whatsapp_transport
 from filrouge.core.clock import now
-from filrouge.customers.models import Channel
+from filrouge.customers.models import Channel, Customer
 
 logger = logging.getLogger(__name__)
 
 Parser = Callable[..., Message]
 # channel → parse(payload, *, external_id, received_at) -> Message
-PARSERS: dict[str, Parser] = {Channel.EMAIL: email_parse.parse}
-# channel → (prepare(case, event) -> OutboundMessage, send(outbound, event) -> None)
-SENDERS = {Channel.EMAIL: (email_transport.prepare_reply, email_transport.send)}
+PARSERS: dict[str, Parser] = {
+    Channel.EMAIL: email_parse.parse,
+    Channel.SMS: sms_parse.parse,
+    Channel.WHATSAPP: whatsapp_parse.parse,
+}
+# channel → (parts_of(payload) -> (part, total), join(payloads, *, external_id, received_at))
+JOINERS = {Channel.SMS: (sms_parse.parts_of, sms_parse.join)}
+# channel → screen(inbound, message) -> why it makes no case ("opt_out"...), or ""
+SCREENS: dict[str, Callable[[InboundMessage, Message], str]] = {
+    Channel.SMS: sms_keywords.screen,
+    Channel.WHATSAPP: whatsapp_parse.screen,
+}
+# channel → (prepare(case, event) -> OutboundMessage, send(outbound, event) -> provider id | None)
+SENDERS = {
+    Channel.EMAIL: (email_transport.prepare_reply, email_transport.send),
+    Channel.SMS: (sms_transport.prepare_reply, sms_transport.send),
+    Channel.WHATSAPP: (whatsapp_transport.prepare_reply, whatsapp_transport.send),
+}
 
 MAX_INBOUND_BYTES = getattr(settings, "FILROUGE_MAX_INBOUND_BYTES", 25 * 1024 * 1024)
 MAX_DELIVERY_ATTEMPTS = 6
 BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2))
 SENDING_LEASE = timedelta(minutes=5)
+PARTS_WAIT = timedelta(minutes=10)  # a long SMS whose parts are not all in is filed after this
+PARTS_MAX_AGE = timedelta(hours=24)  # parts older than this never join a new message
+# What providers report, in the order it happens; a report never moves a delivery backwards.
+PROGRESS = {
+    OutboundMessage.State.PENDING: 0,
+    OutboundMessage.State.SENDING: 0,
+    OutboundMessage.State.DEAD: 0,  # we gave up, but the provider may have sent it after all
+    OutboundMessage.State.SENT: 1,
+    OutboundMessage.State.BOUNCED: 2,
+    OutboundMessage.State.DELIVERED: 2,
+    OutboundMessage.State.READ: 3,
+}
 
 
 class InboundRejected(ValueError):
@@ -52,11 +99,17 @@ class InboundRejected(ValueError):
 
 
 def store_inbound(
-    *, channel: str, external_id: str, payload: bytes, received_at: datetime | None = None
+    *,
+    channel: str,
+    external_id: str,
+    payload: bytes,
+    received_at: datetime | None = None,
+    group: str = "",
 ) -> tuple[InboundMessage, bool]:
     """Commit a payload as received. The same (channel, external id) twice is one message.
 
     Returns the row and whether it is new; processing is enqueued once, after commit.
+    `group` names the message a part belongs to (a long SMS), "" for a whole message.
     """
     if channel not in PARSERS:
         raise InboundRejected(_("This channel does not receive messages."))
@@ -78,6 +131,7 @@ def store_inbound(
                     external_id=external_id,
                     payload=payload,
                     received_at=received_at or now(),
+                    group=group[:64],
                 )
         except IntegrityError:  # the same delivery, committed by a concurrent receiver
             return InboundMessage.objects.get(channel=channel, external_id=external_id), False
@@ -92,6 +146,7 @@ def process_inbound(inbound_id: int) -> str:
     leaves no partial write, only the row marked failed with the reason.
     """
     with transaction.atomic():
+        _lock_group_of(inbound_id)
         inbound = InboundMessage.objects.select_for_update().filter(pk=inbound_id).first()
         if inbound is None:
             return "missing"
@@ -109,14 +164,50 @@ def process_inbound(inbound_id: int) -> str:
         return inbound.state
 
 
+def _lock_group_of(inbound_id: int) -> None:
+    """The parts of one message are filed under one lock, their group's first row's:
+    every worker takes it before its own row, so two parts never file twice or deadlock."""
+    group = InboundMessage.objects.filter(pk=inbound_id).values_list("channel", "group").first()
+    if group and group[1]:
+        first = InboundMessage.objects.filter(channel=group[0], group=group[1]).order_by("pk")
+        list(first.select_for_update().values_list("pk", flat=True)[:1])
+
+
 def _file(inbound: InboundMessage) -> None:
-    message = PARSERS[inbound.channel](
-        bytes(inbound.payload), external_id=inbound.external_id, received_at=inbound.received_at
-    )
+    parts = [inbound]
+    if inbound.group:
+        parts = _parts(inbound)
+        if not parts:
+            _wait_for_parts(inbound)
+            return
+        _parts_of, join = JOINERS[inbound.channel]
+        message = join(
+            [bytes(p.payload) for p in parts],
+            external_id=inbound.external_id,
+            received_at=parts[0].received_at,
+        )
+    else:
+        message = PARSERS[inbound.channel](
+            bytes(inbound.payload),
+            external_id=inbound.external_id,
+            received_at=inbound.received_at,
+        )
     inbound.sender = message.sender.address[:254]
     if message.is_bounce or message.is_auto_reply:
         _ignore(inbound, message)
-        return
+    elif (screen := SCREENS.get(inbound.channel)) and (reason := screen(inbound, message)):
+        inbound.state, inbound.reason, inbound.processed_at = (
+            InboundMessage.State.IGNORED,
+            reason,
+            now(),
+        )
+        inbound.save()
+    else:
+        _land(inbound, message)
+    _same_for_parts(inbound, [p for p in parts if p.pk != inbound.pk])
+
+
+def _land(inbound: InboundMessage, message: Message) -> None:
     route = choose_case(message)
     customer = route.customer or create_prospect(message.sender)
     body = message.text or message.subject or _attachment_names(message) or "-"
@@ -137,6 +228,53 @@ def _file(inbound: InboundMessage) -> None:
     inbound.state, inbound.reason, inbound.last_error = InboundMessage.State.PROCESSED, "", ""
     inbound.processed_at = now()
     inbound.save()
+
+
+def _parts(inbound: InboundMessage) -> list[InboundMessage]:
+    """The stored parts of the message `inbound` belongs to, in order of arrival, once
+    every part is in or the first one waited `PARTS_WAIT`; [] while waiting."""
+    parts_of, _join = JOINERS[inbound.channel]
+    since = inbound.received_at - PARTS_MAX_AGE
+    siblings = InboundMessage.objects.filter(
+        channel=inbound.channel,
+        group=inbound.group,
+        state=InboundMessage.State.RECEIVED,
+        received_at__gte=since,
+    ).exclude(pk=inbound.pk)
+    parts = sorted([inbound, *siblings.select_for_update()], key=lambda p: (p.received_at, p.pk))
+    numbers, total = set(), 1
+    for part in parts:
+        number, total = parts_of(bytes(part.payload))
+        numbers.add(number)
+    if numbers >= set(range(1, total + 1)) or parts[0].received_at <= now() - PARTS_WAIT:
+        return parts
+    return []
+
+
+def _wait_for_parts(inbound: InboundMessage) -> None:
+    """Leave the part as received; it is looked at again when the wait is over."""
+    inbound.reason, inbound.last_error = "waiting_parts", ""
+    inbound.save(update_fields=["reason", "last_error", "attempts"])
+    task = tasks.process_inbound
+    if task.get_backend().supports_defer:
+        due = inbound.received_at + PARTS_WAIT + timedelta(seconds=1)
+        transaction.on_commit(partial(task.using(run_after=due).enqueue, inbound.pk))
+
+
+def _same_for_parts(inbound: InboundMessage, others: list[InboundMessage]) -> None:
+    """The other parts of a message end as the part that filed it: same case, event, state."""
+    if not others:
+        return
+    InboundMessage.objects.filter(pk__in=[p.pk for p in others]).update(
+        state=inbound.state,
+        reason=inbound.reason,
+        sender=inbound.sender,
+        route=inbound.route,
+        customer_id=inbound.customer_id,
+        case_id=inbound.case_id,
+        event_id=inbound.event_id,
+        processed_at=inbound.processed_at,
+    )
 
 
 def _ignore(inbound: InboundMessage, message: Message) -> None:
@@ -196,14 +334,90 @@ def deliver_outbound(outbound_id: int) -> str:
         return "skipped"
     _prepare, send = SENDERS[outbound.channel]
     try:
-        send(outbound, outbound.event)
+        provider_id = send(outbound, outbound.event)
     except Exception as exc:  # noqa: BLE001 - any failure is retried, then dead-lettered
         logger.warning("Delivery %s failed: %s", outbound.pk, exc)
         return _delivery_failed(outbound, exc)
+    sent = OutboundMessage.State.SENT
     OutboundMessage.objects.filter(pk=outbound.pk).update(
-        state=OutboundMessage.State.SENT, sent_at=now(), last_error="", next_attempt_at=None
+        # A status report may already have moved it further (delivered...): keep that.
+        state=SqlCase(
+            When(state=OutboundMessage.State.SENDING, then=Value(sent)), default=F("state")
+        ),
+        sent_at=now(),
+        last_error="",
+        next_attempt_at=None,
+        **({"external_id": provider_id} if provider_id else {}),
     )
-    return OutboundMessage.State.SENT
+    return sent
+
+
+@transaction.atomic
+def notify_template(
+    customer: Customer,
+    *,
+    template: str,
+    params: dict[str, str],
+    case: Case | None = None,
+    by: Agent | None = None,
+) -> Event:
+    """Send an approved WhatsApp template (incident notice, appointment reminder...).
+
+    The only message WhatsApp lets us send first, or after 24 hours of silence.
+    Recorded on the case's timeline (or the customer's, without a case) with its
+    delivery, committed together; sent by the same task as replies.
+    """
+    chosen = whatsapp_templates.get(template)
+    values = chosen.values(params)
+    if case is not None and case.customer_id != customer.pk:
+        raise CaseError(_("This case belongs to another customer."))
+    recipient = whatsapp_transport.recipient_for(customer)
+    event = record_event(
+        case,
+        customer=customer,
+        kind=Event.Kind.MESSAGE_OUT,
+        visibility=Event.Visibility.PUBLIC,
+        actor=by,
+        actor_label="" if by else "system",
+        channel=Channel.WHATSAPP,
+        data={"body": chosen.render(values), "template": chosen.key, "params": values},
+    )
+    outbound = whatsapp_transport.new_delivery(event, case=case, recipient=recipient)
+    transaction.on_commit(partial(tasks.deliver_outbound.enqueue, outbound.pk))
+    return event
+
+
+@transaction.atomic
+def record_delivery_status(
+    channel: str, *, provider_id: str, key: str = "", state: str, error: str = ""
+) -> OutboundMessage | None:
+    """Apply a provider's report on one of our messages; None if it is not ours.
+
+    Found by the provider's id, or by our key (`filrouge-<id>`) when the report
+    overtook the recording of that id. Reports arrive out of order: one that
+    would move the delivery backwards (delivered after read) is ignored.
+    """
+    found = OutboundMessage.objects.select_for_update().filter(channel=channel)
+    outbound = found.filter(external_id=provider_id).first() if provider_id else None
+    if outbound is None and key.startswith("filrouge-") and key[9:].isdigit():
+        outbound = found.filter(pk=int(key[9:])).first()
+    if outbound is None:
+        return None
+    if PROGRESS[state] <= PROGRESS[outbound.state]:
+        return outbound
+    outbound.state = state
+    fields = ["state"]
+    if provider_id and not outbound.external_id:
+        outbound.external_id = provider_id
+        fields.append("external_id")
+    if error or state == OutboundMessage.State.BOUNCED:
+        outbound.last_error = error[:2000]
+        fields.append("last_error")
+    if outbound.next_attempt_at is not None and state != OutboundMessage.State.BOUNCED:
+        outbound.next_attempt_at = None  # the provider has it: no retry is due any more
+        fields.append("next_attempt_at")
+    outbound.save(update_fields=fields)
+    return outbound
 
 
 def _claim(outbound_id: int) -> OutboundMessage | None:
@@ -232,15 +446,16 @@ def _claim(outbound_id: int) -> OutboundMessage | None:
 def _delivery_failed(outbound: OutboundMessage, exc: Exception) -> str:
     permanent = isinstance(exc, DeliveryRefused | CaseError)
     error = f"{type(exc).__name__}: {exc}"[:2000]
+    # Only while still ours to send: a provider's report may have overtaken the failure.
+    sending = OutboundMessage.objects.filter(pk=outbound.pk, state=OutboundMessage.State.SENDING)
     if permanent or outbound.attempts >= MAX_DELIVERY_ATTEMPTS:
-        OutboundMessage.objects.filter(pk=outbound.pk).update(
-            state=OutboundMessage.State.DEAD, last_error=error, next_attempt_at=None
-        )
+        sending.update(state=OutboundMessage.State.DEAD, last_error=error, next_attempt_at=None)
         return OutboundMessage.State.DEAD
     due = now() + BACKOFF[min(outbound.attempts, len(BACKOFF)) - 1]
-    OutboundMessage.objects.filter(pk=outbound.pk).update(
+    if not sending.update(
         state=OutboundMessage.State.PENDING, last_error=error, next_attempt_at=due
-    )
+    ):
+        return OutboundMessage.objects.get(pk=outbound.pk).state
     _enqueue_retry(outbound.pk, due)
     return OutboundMessage.State.PENDING
 

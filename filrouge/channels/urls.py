@@ -4,5 +4,14 @@ E-mail needs none (it arrives through `filrouge smtpd`); each webhook channel
 (SMS, WhatsApp, X, phone) adds its route here, pointing at its own `views.py`.
 """
 
+from django.urls import path
+
+from filrouge.channels.sms import views as sms_views
+from filrouge.channels.whatsapp import views as whatsapp_views
+
 app_name = "channels"
-urlpatterns: list = []
+urlpatterns = [
+    path("sms/", sms_views.inbound, name="sms"),
+    path("sms/status/", sms_views.status, name="sms-status"),
+    path("whatsapp/", whatsapp_views.webhook, name="whatsapp"),
+]
