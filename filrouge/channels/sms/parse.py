@@ -33,7 +33,7 @@ def read_params(raw: bytes, *, content_type: str = "") -> dict[str, str]:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ParseError("the parameters are not UTF-8") from exc
-    if "json" in content_type or text.lstrip().startswith("{"):
+    if "json" in content_type or text.lstrip()[:1] in {"{", "["}:
         try:
             data = json.loads(text)
         except ValueError as exc:
