@@ -14,6 +14,7 @@ from filrouge.accounts.models import Agent
 from filrouge.agent import forms
 from filrouge.cases import services
 from filrouge.cases.models import Case, Promise
+from filrouge.channels import services as channel_services
 
 Run = Callable[[Case, Agent, dict[str, Any]], object]
 
@@ -40,7 +41,8 @@ def _note(case: Case, agent: Agent, d: dict[str, Any]) -> object:
 
 
 def _reply(case: Case, agent: Agent, d: dict[str, Any]) -> object:
-    return services.send_reply(
+    # Through the channels: the answer is recorded and its delivery queued together.
+    return channel_services.reply(
         case, by=agent, channel=d["channel"], body=d["body"], expected_version=d["version"]
     )
 

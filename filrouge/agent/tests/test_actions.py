@@ -121,14 +121,20 @@ def test_an_empty_note_is_refused_and_nothing_is_written(logged_in, agent):
 
 def test_a_reply_records_an_outbound_message_on_the_chosen_channel(logged_in, agent):
     case = make_case(owner=agent)
-    _post(
-        logged_in, case, "reponse", "reply", channel="whatsapp", body="Le technicien passe jeudi."
-    )
+    _post(logged_in, case, "reponse", "reply", channel="shop", body="Le technicien passe jeudi.")
     event = _last(case)
     assert event.kind == Event.Kind.MESSAGE_OUT
-    assert event.channel == "whatsapp"
+    assert event.channel == "shop"
     assert event.is_public
     assert event.data["body"] == "Le technicien passe jeudi."
+
+
+def test_a_reply_on_a_channel_the_customer_cannot_receive_is_refused(logged_in, agent):
+    case = make_case(owner=agent)  # no e-mail, no phone, no WhatsApp conversation
+    before = case.events.count()
+    response = _post(logged_in, case, "reponse", "reply", channel="whatsapp", body="Bonjour")
+    assert response.status_code == 400
+    assert case.events.count() == before
 
 
 def test_a_handover_changes_the_owner_and_keeps_the_note(logged_in, agent):
