@@ -10,6 +10,7 @@ import json
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -45,6 +46,8 @@ class FakeProvider:
     received: list[Received] = field(default_factory=list)
     answers: deque = field(default_factory=deque)
     server: ThreadingHTTPServer | None = None
+    # Run in the server's thread before answering: what the world does meanwhile.
+    on_request: Callable[[Received], None] | None = None
 
     @property
     def url(self) -> str:
@@ -68,6 +71,8 @@ class FakeProvider:
                 provider.received.append(
                     Received("POST", self.path, dict(self.headers.items()), self.rfile.read(length))
                 )
+                if provider.on_request is not None:
+                    provider.on_request(provider.received[-1])
                 answer = provider.answers.popleft() if provider.answers else provider.default
                 if answer.delay:
                     time.sleep(answer.delay)
