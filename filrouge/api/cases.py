@@ -223,9 +223,16 @@ def _promise(case: Case, promise_id: int) -> Promise:
     response=s.PromiseChanged,
     summary="Mark a promise kept",
 )
-def keep_promise(request: HttpRequest, reference: str, promise_id: s.Id):
+def keep_promise(
+    request: HttpRequest, reference: str, promise_id: s.Id, payload: s.KeepIn | None = None
+):
     case = _case(reference)
-    promise = services.keep_promise(_promise(case, promise_id), by=agent_of(request))
+    promise = _promise(case, promise_id)
+    promise = services.unless_stale(
+        case,
+        expected_version=payload.version if payload else None,
+        then=lambda: services.keep_promise(promise, by=agent_of(request)),
+    )
     return {"case": case_item(_case(reference)), "promise": promise_out(promise)}
 
 
@@ -238,9 +245,12 @@ def break_promise(
     request: HttpRequest, reference: str, promise_id: s.Id, payload: s.BreakIn | None = None
 ):
     case = _case(reference)
-    promise = services.break_promise(
-        _promise(case, promise_id),
-        by=agent_of(request),
-        reason=payload.reason if payload else "",
+    promise = _promise(case, promise_id)
+    promise = services.unless_stale(
+        case,
+        expected_version=payload.version if payload else None,
+        then=lambda: services.break_promise(
+            promise, by=agent_of(request), reason=payload.reason if payload else ""
+        ),
     )
     return {"case": case_item(_case(reference)), "promise": promise_out(promise)}

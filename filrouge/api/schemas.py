@@ -97,7 +97,11 @@ class PromiseIn(Input):
     version: Version | None = Field(None, description="If given, refused when stale.")
 
 
-class BreakIn(Input):
+class KeepIn(Input):
+    version: Version | None = Field(None, description="If given, refused when stale.")
+
+
+class BreakIn(KeepIn):
     reason: Reason = ""
 
 

@@ -456,3 +456,19 @@ def test_settling_a_promise_twice_or_through_another_case_is_refused():
         422,
     )
     assert db_state() == before
+
+
+def test_settling_a_promise_with_a_stale_version_is_refused():
+    agent = AgentFactory()
+    case = make_case(owner=agent)
+    promise = make_promise(
+        case, by=agent, description="Rappel", due_at=timezone.now() + dt.timedelta(days=1)
+    )
+    client = client_for(agent)
+    before = db_state()
+    path = f"/cases/{case.reference}/promises/{promise.pk}"
+    refused(post(client, f"{path}/keep", {"version": 1}), 409)
+    refused(post(client, f"{path}/break", {"version": 1, "reason": "absent"}), 409)
+    assert db_state() == before
+    response = post(client, f"{path}/keep", {"version": case.version + 1})
+    assert response.status_code == 200, response.content
