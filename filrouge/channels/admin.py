@@ -4,7 +4,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from filrouge.channels.models import InboundMessage, OutboundMessage
+from filrouge.channels.models import InboundMessage, OptOut, OutboundMessage
 from filrouge.channels.services import retry_deliveries, retry_inbound
 
 
@@ -56,3 +56,13 @@ class OutboundMessageAdmin(ReadOnly):
             % {"count": count},
             messages.SUCCESS,
         )
+
+
+@admin.register(OptOut)
+class OptOutAdmin(ReadOnly):
+    """Who sent STOP, and when. Removed only by the customer's own START."""
+
+    list_display = ["opted_out_at", "channel", "address", "keyword"]
+    list_filter = ["channel"]
+    search_fields = ["address"]
+    raw_id_fields = ["inbound"]
