@@ -26,6 +26,7 @@ from filrouge.cases.selectors import (
     encode_cursor,
     search_cases,
 )
+from filrouge.channels import services as channel_services
 from filrouge.customers.models import Customer, Line
 from filrouge.customers.normalise import looks_like_phone, normalise_email, normalise_phone
 
@@ -171,7 +172,8 @@ def add_note(request: HttpRequest, reference: str, payload: s.NoteIn):
 
 @router.post("/{reference}/replies", response={201: s.EventCreated}, summary="Answer the customer")
 def send_reply(request: HttpRequest, reference: str, payload: s.ReplyIn):
-    event = services.send_reply(
+    # Through the channels: the answer is recorded and its delivery queued together.
+    event = channel_services.reply(
         _case(reference),
         by=agent_of(request),
         channel=payload.channel,

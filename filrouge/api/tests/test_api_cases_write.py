@@ -8,7 +8,8 @@ from filrouge.api.tests.helpers import API, client_for, db_state, post
 from filrouge.cases.models import Case, Event, Priority, Promise, Status
 from filrouge.cases.services import change_status, make_promise
 from filrouge.cases.tests.factories import make_case
-from filrouge.customers.tests.factories import CustomerFactory, LineFactory
+from filrouge.channels.models import OutboundMessage
+from filrouge.customers.tests.factories import CustomerFactory, LineFactory, PhoneFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -252,9 +253,10 @@ def test_a_note_with_a_stale_version_is_refused():
     assert db_state() == before
 
 
-def test_a_reply_is_a_public_message_on_the_chosen_channel():
+def test_a_reply_is_a_public_message_on_the_chosen_channel_and_its_delivery_is_queued():
     agent = AgentFactory()
     case = make_case()
+    PhoneFactory(customer=case.customer, value="+33612345678")
     response = post(
         client_for(agent),
         f"/cases/{case.reference}/replies",
@@ -268,6 +270,21 @@ def test_a_reply_is_a_public_message_on_the_chosen_channel():
         "public",
     )
     assert event["data"] == {"body": "Technicien jeudi 8h-13h"}
+    outbound = OutboundMessage.objects.get(event_id=event["id"])
+    assert (outbound.channel, outbound.recipient) == ("sms", "+33612345678")
+
+
+def test_a_reply_on_a_channel_the_customer_cannot_receive_is_refused():
+    agent = AgentFactory()
+    case = make_case()  # no phone on file
+    before = db_state()
+    response = post(
+        client_for(agent),
+        f"/cases/{case.reference}/replies",
+        {"channel": "sms", "body": "Technicien jeudi 8h-13h", "version": 1},
+    )
+    refused(response, 422)
+    assert db_state() == before
 
 
 @pytest.mark.parametrize(

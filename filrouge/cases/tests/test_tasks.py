@@ -26,6 +26,7 @@ def _overdue_promise():
     )
 
 
+@pytest.mark.django_db(transaction=True)  # the worker closes its connection when done
 def test_sweep_task_is_stored_then_run_by_the_database_worker():
     promise = _overdue_promise()
     with time_machine.travel(timezone.now() + dt.timedelta(hours=1)):
