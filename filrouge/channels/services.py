@@ -423,7 +423,8 @@ def record_delivery_status(
 def _claim(outbound_id: int) -> OutboundMessage | None:
     with transaction.atomic():
         outbound = (
-            OutboundMessage.objects.select_for_update()
+            # Only our row is locked: the case is an outer join (a template may have none).
+            OutboundMessage.objects.select_for_update(of=("self",))
             .select_related("event", "case")
             .filter(pk=outbound_id)
             .first()
