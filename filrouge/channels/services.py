@@ -298,7 +298,8 @@ def _subject_for(message: Message) -> str:
     subject = email_parse.clean_subject(message.subject)
     if not subject:
         first_line = next((line for line in message.text.splitlines() if line.strip()), "")
-        subject = first_line.strip()[:80] or _("Message without a subject")
+        subject = first_line.strip()[:80] or _attachment_names(message)[:80]
+        subject = subject or _("Message without a subject")
     return subject[:200]
 
 

@@ -97,8 +97,9 @@ def test_a_photo_without_words_lands_with_its_media_named(client):
     del data["entry"][0]["changes"][0]["value"]["messages"][0]["image"]["caption"]
     _post(client, json.dumps(data).encode())
     _process_all()
-    body = Case.objects.get().events.get(kind=Event.Kind.MESSAGE_IN).data["body"]
-    assert body == "image-1003383421387256"
+    case = Case.objects.get()
+    assert case.subject == "image-1003383421387256"
+    assert case.events.get(kind=Event.Kind.MESSAGE_IN).data["body"] == "image-1003383421387256"
 
 
 def test_a_reaction_makes_no_case(client):
