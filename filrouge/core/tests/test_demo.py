@@ -179,14 +179,15 @@ def test_promises_are_kept_broken_and_escalated_or_still_open():
 
 @pytest.mark.django_db
 def test_agent1_owns_open_cases_with_an_open_promise_and_a_full_story():
-    demo(50)
+    output = demo(50)
     agent1 = Agent.objects.get(email="agent1@demo.example")
     open_cases = Case.objects.filter(owner=agent1, status__in=["acknowledged", "inProgress",
                                                                 "pending", "held"])  # fmt: skip
     assert open_cases.count() >= 4
     assert Promise.objects.filter(case__in=open_cases, state="open").exists()
     assert open_cases.filter(escalated_at__isnull=False).exists()
-    full = Case.objects.get(owner=agent1, subject="Déménagement de la ligne fibre")
+    reference = re.search(r"(FR-\d{4}-\d{6})  histoire complète", output).group(1)
+    full = Case.objects.get(reference=reference, owner=agent1)
     steps = [
         (e.kind, e.data.get("to") if e.kind == "status_changed" else None)
         for e in full.events.order_by("created_at", "pk")
