@@ -204,3 +204,35 @@ WHATSAPP_PHONE_NUMBER_ID = os.environ.get("WHATSAPP_PHONE_NUMBER_ID", "")
 WHATSAPP_ACCESS_TOKEN = os.environ.get("WHATSAPP_ACCESS_TOKEN", "")
 WHATSAPP_APP_SECRET = os.environ.get("WHATSAPP_APP_SECRET") or _dev_secret("whatsapp")
 WHATSAPP_VERIFY_TOKEN = os.environ.get("WHATSAPP_VERIFY_TOKEN") or _dev_secret("whatsapp-verify")
+
+# Social channels (channels/mastodon, channels/x, channels/social). Mastodon is polled
+# (`filrouge poll_mastodon`); X pushes to /hooks/x/, signed with the consumer secret.
+MASTODON_BASE_URL = os.environ.get("MASTODON_BASE_URL", "")  # https://<our instance>
+MASTODON_ACCESS_TOKEN = os.environ.get("MASTODON_ACCESS_TOKEN", "")
+MASTODON_POLL_INTERVAL = float(os.environ.get("MASTODON_POLL_INTERVAL", "30"))  # seconds
+MASTODON_MAX_CHARACTERS = int(os.environ.get("MASTODON_MAX_CHARACTERS", "500"))
+X_API_BASE_URL = os.environ.get("X_API_BASE_URL", "https://api.x.com")
+X_CONSUMER_SECRET = os.environ.get("X_CONSUMER_SECRET") or _dev_secret("x")
+X_ACCESS_TOKEN = os.environ.get("X_ACCESS_TOKEN", "")  # OAuth 2.0 user token of our account
+
+
+def _json_list(name: str, default: list[str]) -> list[str]:
+    import json
+
+    return json.loads(os.environ[name]) if os.environ.get(name) else default
+
+
+# Personal data in public posts (story E5): the operator's contract/line number patterns
+# (a JSON list of regular expressions) and its own public contacts, which are not personal.
+FILROUGE_CONTRACT_PATTERNS = _json_list(
+    "FILROUGE_CONTRACT_PATTERNS",
+    [
+        r"\bFTTH\d{8}\b",  # fibre line numbers
+        r"\b(?:ADSL|VDSL|MOB)\d{8}\b",  # other line numbers
+        r"\bDEMO\d{7}\b",  # the demo operator's account numbers
+        r"\bP[0-9A-F]{12}\b",  # prospect files (channels.identity)
+    ],
+)
+FILROUGE_PRIVACY_ALLOWED = [
+    v for v in os.environ.get("FILROUGE_PRIVACY_ALLOWED", "").split(",") if v.strip()
+]

@@ -39,6 +39,10 @@ class InboundMessage(models.Model):
     # Parts of one message sent in pieces (a long SMS) share a group key; they are
     # filed together, once all arrived or after a wait (see `services.process_inbound`).
     group = models.CharField(_("message group"), max_length=64, blank=True)
+    # A public post (social) rather than a private message, and the kinds of personal
+    # data it exposes ("phone", "address"...: see `social.privacy`), never the values.
+    is_public = models.BooleanField(_("public post"), default=False)
+    personal_data = models.JSONField(_("personal data exposed"), default=list, blank=True)
     customer = models.ForeignKey(
         "customers.Customer", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -103,6 +107,7 @@ class OutboundMessage(models.Model):
     subject = models.CharField(_("subject"), max_length=255, blank=True)
     in_reply_to = models.CharField(max_length=255, blank=True)
     references = models.TextField(blank=True)  # space-separated ids, oldest first
+    is_public = models.BooleanField(_("public post"), default=False)  # social: a public reply
     state = models.CharField(
         _("state"), max_length=10, choices=State.choices, default=State.PENDING
     )
@@ -161,3 +166,23 @@ class OptOut(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel}:{self.address}"
+
+
+class SocialCursor(models.Model):
+    """Where polling an account's notifications stopped (Mastodon): the next poll resumes
+    after `position`, so nothing is fetched twice and nothing is skipped after a restart."""
+
+    network = models.CharField(_("network"), max_length=16)
+    account = models.CharField(_("account"), max_length=254)  # the instance's host for Mastodon
+    position = models.CharField(_("last id read"), max_length=64, blank=True)
+    polled_at = models.DateTimeField(_("last polled at"), null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["network", "account"], name="social_cursor_unique")
+        ]
+        verbose_name = _("social account cursor")
+        verbose_name_plural = _("social account cursors")
+
+    def __str__(self) -> str:
+        return f"{self.network}:{self.account}@{self.position}"
