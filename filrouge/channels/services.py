@@ -47,6 +47,9 @@ from filrouge.channels.routing import choose_case
 from filrouge.channels.sms import keywords as sms_keywords
 from filrouge.channels.sms import parse as sms_parse
 from filrouge.channels.sms import transport as sms_transport
+from filrouge.channels.social import flags as social_flags
+from filrouge.channels.social import parse as social_parse
+from filrouge.channels.social import transport as social_transport
 from filrouge.channels.whatsapp import parse as whatsapp_parse
 from filrouge.channels.whatsapp import templates as whatsapp_templates
 from filrouge.channels.whatsapp import transport as whatsapp_transport
@@ -61,6 +64,7 @@ PARSERS: dict[str, Parser] = {
     Channel.EMAIL: email_parse.parse,
     Channel.SMS: sms_parse.parse,
     Channel.WHATSAPP: whatsapp_parse.parse,
+    Channel.SOCIAL: social_parse.parse,
 }
 # channel → (parts_of(payload) -> (part, total), join(payloads, *, external_id, received_at))
 JOINERS = {Channel.SMS: (sms_parse.parts_of, sms_parse.join)}
@@ -68,12 +72,19 @@ JOINERS = {Channel.SMS: (sms_parse.parts_of, sms_parse.join)}
 SCREENS: dict[str, Callable[[InboundMessage, Message], str]] = {
     Channel.SMS: sms_keywords.screen,
     Channel.WHATSAPP: whatsapp_parse.screen,
+    Channel.SOCIAL: social_parse.screen,
+}
+# channel → note(inbound, message): what the channel records as its message lands on a case,
+# before the row is saved (social: public or private, personal data exposed in public).
+ON_LANDING: dict[str, Callable[[InboundMessage, Message], None]] = {
+    Channel.SOCIAL: social_flags.note_landing,
 }
 # channel → (prepare(case, event) -> OutboundMessage, send(outbound, event) -> provider id | None)
 SENDERS = {
     Channel.EMAIL: (email_transport.prepare_reply, email_transport.send),
     Channel.SMS: (sms_transport.prepare_reply, sms_transport.send),
     Channel.WHATSAPP: (whatsapp_transport.prepare_reply, whatsapp_transport.send),
+    Channel.SOCIAL: (social_transport.prepare_reply, social_transport.send),
 }
 
 MAX_INBOUND_BYTES = getattr(settings, "FILROUGE_MAX_INBOUND_BYTES", 25 * 1024 * 1024)
@@ -227,6 +238,8 @@ def _land(inbound: InboundMessage, message: Message) -> None:
     inbound.route = route.rule
     inbound.state, inbound.reason, inbound.last_error = InboundMessage.State.PROCESSED, "", ""
     inbound.processed_at = now()
+    if note := ON_LANDING.get(inbound.channel):
+        note(inbound, message)
     inbound.save()
 
 

@@ -25,3 +25,14 @@ def sweep_channels() -> int:
     from filrouge.channels import services
 
     return services.sweep()
+
+
+@task()
+def poll_mastodon() -> int:
+    """Read our Mastodon account's new mentions (what `filrouge poll_mastodon --once` does),
+    for a scheduler that enqueues tasks rather than running commands. Returns how many."""
+    from django.conf import settings
+
+    from filrouge.channels.mastodon.poll import poll
+
+    return poll(base_url=settings.MASTODON_BASE_URL, token=settings.MASTODON_ACCESS_TOKEN).stored

@@ -66,10 +66,13 @@ class FakeProvider:
         provider = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802 - http.server's naming
+            def do_GET(self):  # noqa: N802 - http.server's naming (a poll: Mastodon)
+                self.do_POST(method="GET")
+
+            def do_POST(self, method="POST"):  # noqa: N802 - http.server's naming
                 length = int(self.headers.get("Content-Length") or 0)
                 provider.received.append(
-                    Received("POST", self.path, dict(self.headers.items()), self.rfile.read(length))
+                    Received(method, self.path, dict(self.headers.items()), self.rfile.read(length))
                 )
                 if provider.on_request is not None:
                     provider.on_request(provider.received[-1])
