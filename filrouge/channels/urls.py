@@ -8,10 +8,12 @@ from django.urls import path
 
 from filrouge.channels.sms import views as sms_views
 from filrouge.channels.whatsapp import views as whatsapp_views
+from filrouge.channels.x import views as x_views
 
 app_name = "channels"
 urlpatterns = [
     path("sms/", sms_views.inbound, name="sms"),
     path("sms/status/", sms_views.status, name="sms-status"),
     path("whatsapp/", whatsapp_views.webhook, name="whatsapp"),
+    path("x/", x_views.webhook, name="x"),
 ]

@@ -249,9 +249,13 @@ class CaseDraft:
         self._touch()
         self._event("intent_changed", INTERNAL, actor=by, data={"from": previous, "to": to})
 
-    def promise(self, description: str, *, due: datetime, by: Staff | None = None) -> PromiseDraft:
+    def promise(
+        self, description: str, *, due: datetime, by: Staff | None = None, aligned: bool = False
+    ) -> PromiseDraft:
+        """`make_promise`; `aligned`: the caller already moved time to this advisor's action."""
         by = by or self._someone()
-        self.to_office_hours()
+        if not aligned:
+            self.to_office_hours()
         if self.status in TERMINAL or due <= self.at:
             raise AssertionError("story bug: promise on a closed case or in the past")
         made = PromiseDraft(next(self.promise_ids), description[:200], by, self.at, due)

@@ -24,7 +24,12 @@ from filrouge.core.demo.drafts import CaseDraft
 from filrouge.core.demo.showcase import DESCRIPTIONS, SCRIPTS, STARTS
 from filrouge.core.demo.stories import Facts, StaffBook, Story, weighted
 from filrouge.core.demo.world import CustomerFactory, Person, build_network
-from filrouge.core.demo.writer import BulkWriter, indexes_dropped, next_id
+from filrouge.core.demo.writer import (
+    BulkWriter,
+    indexes_dropped,
+    next_id,
+    postgresql_bulk_settings,
+)
 from filrouge.customers.models import Address, ContactPoint, Customer, Line
 from filrouge.network.models import Area, NetworkElement
 
@@ -148,6 +153,8 @@ def load(options: Options, staff: StaffBook, agents: dict[str, "object"]) -> Sum
     writer = BulkWriter(TABLES, batch=options.batch)
     big = [m for m, _ in TABLES[3:]]
     rebuild = options.customers >= 10_000 and Customer.objects.count() < options.customers
+    if rebuild:
+        postgresql_bulk_settings()
     with indexes_dropped(big if rebuild else []):
         network = build_network(writer, options.customers)
         people, plan = _customers(writer, network, rng, now, options)
@@ -157,7 +164,11 @@ def load(options: Options, staff: StaffBook, agents: dict[str, "object"]) -> Sum
         writer.finish()
         if rebuild and options.progress:
             print("Rebuilding indexes…", flush=True)  # noqa: T201
-    counts = {m._meta.verbose_name_plural: n for m, n in writer.counts.items() if n}
+    counts = {
+        m._meta.verbose_name_plural: n
+        for m, n in writer.counts.items()
+        if n and not m._meta.auto_created  # not the element ↔ area link table
+    }
     counts = {str(k): v for k, v in counts.items()}
     return Summary(counts, time.monotonic() - started, showcase)
 

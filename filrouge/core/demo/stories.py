@@ -220,7 +220,7 @@ class Story:
         due = due.replace(hour=hour, minute=0, second=0, microsecond=0).astimezone(d.at.tzinfo)
         if due <= d.at:
             due = d.at + timedelta(hours=days * 24)
-        promise = d.promise(self.fill(text, jour=french_day(due)), due=due, by=by)
+        promise = d.promise(self.fill(text, jour=french_day(due)), due=due, by=by, aligned=True)
         if self.rng.random() < 0.5:
             d.set_next_step(cat.NEXT_STEPS[d.intent], due=due, by=by)
         return promise
