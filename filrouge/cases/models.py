@@ -181,6 +181,11 @@ class Event(models.Model):
         NEXT_STEP = "next_step", _("Next step set")
         INTENT_CHANGED = "intent_changed", _("Intent corrected")
         PRIORITY_CHANGED = "priority_changed", _("Priority changed")
+        # Contacts recorded by hand or by the phone system (channels/phone, channels/offline).
+        CALL = "call", _("Phone call")
+        VISIT = "visit", _("Shop visit")
+        TECHNICIAN_REPORT = "technician_report", _("Technician's report")
+        PARTNER_LINKED = "partner_linked", _("Entrusted to a partner")
 
     class Visibility(models.TextChoices):
         PUBLIC = "public", _("Visible to the customer")

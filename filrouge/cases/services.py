@@ -521,3 +521,39 @@ def unless_stale(case: Case, *, expected_version: int | None, then: Callable[[],
     """
     _locked(case, expected_version)
     return then()
+
+
+@transaction.atomic
+def record_contact(
+    case: Case,
+    *,
+    kind: str,
+    channel: str,
+    data: dict[str, Any],
+    by: Agent | None = None,
+    actor_label: str = "",
+    visibility: str = PUBLIC,
+    reopen: bool = True,
+    expected_version: int | None = None,
+) -> Event:
+    """A contact recorded on the case by an advisor or another system: a phone call, a
+    shop visit, a letter, a technician's report. Like `receive_message`, the case is
+    touched (version, activity) and, when the customer came back (`reopen`), a resolved
+    or pending case goes back in progress.
+    """
+    case = _locked(case, expected_version)
+    at = now()
+    _save(case, at=at)
+    event = record_event(
+        case,
+        kind=kind,
+        visibility=visibility,
+        actor=by,
+        actor_label=actor_label,
+        channel=channel,
+        data=data,
+        at=at,
+    )
+    if reopen and case.status in {Status.RESOLVED, Status.PENDING}:
+        change_status(case, to=Status.IN_PROGRESS, by=None, reason="customer_contact")
+    return event
