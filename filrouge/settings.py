@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "filrouge.customers",
     "filrouge.cases",
     "filrouge.channels",
+    "filrouge.partners",
     "filrouge.api",
     "filrouge.agent",
 ]
@@ -236,3 +237,11 @@ FILROUGE_CONTRACT_PATTERNS = _json_list(
 FILROUGE_PRIVACY_ALLOWED = [
     v for v in os.environ.get("FILROUGE_PRIVACY_ALLOWED", "").split(",") if v.strip()
 ]
+
+# Phone (channels/phone): the PBX signs its events to /hooks/phone/ with this shared
+# secret (HMAC-SHA256, see channels/phone/README.md); a signature older than the
+# tolerance (seconds) is refused.
+PHONE_WEBHOOK_SECRET = os.environ.get("PHONE_WEBHOOK_SECRET") or _dev_secret("phone")
+PHONE_SIGNATURE_TOLERANCE = int(os.environ.get("PHONE_SIGNATURE_TOLERANCE", "300"))
+# Letters and technicians' photos (channels/offline): the largest file accepted, in bytes.
+FILROUGE_UPLOAD_MAX_BYTES = int(os.environ.get("FILROUGE_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))

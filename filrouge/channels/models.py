@@ -186,3 +186,8 @@ class SocialCursor(models.Model):
 
     def __str__(self) -> str:
         return f"{self.network}:{self.account}@{self.position}"
+
+
+# Rows kept by channel folders of their own, registered here so they belong to this app.
+from filrouge.channels.offline.models import Document  # noqa: E402, F401
+from filrouge.channels.phone.models import Call  # noqa: E402, F401

@@ -6,6 +6,7 @@ E-mail needs none (it arrives through `filrouge smtpd`); each webhook channel
 
 from django.urls import path
 
+from filrouge.channels.phone import views as phone_views
 from filrouge.channels.sms import views as sms_views
 from filrouge.channels.whatsapp import views as whatsapp_views
 from filrouge.channels.x import views as x_views
@@ -16,4 +17,6 @@ urlpatterns = [
     path("sms/status/", sms_views.status, name="sms-status"),
     path("whatsapp/", whatsapp_views.webhook, name="whatsapp"),
     path("x/", x_views.webhook, name="x"),
+    path("phone/", phone_views.webhook, name="phone"),
+    path("phone/asterisk/", phone_views.asterisk_webhook, name="phone-asterisk"),
 ]

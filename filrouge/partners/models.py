@@ -1,0 +1,45 @@
+"""Partner companies (installers, infrastructure operators) and the cases entrusted to them.
+
+A partner reports through the API with its own key (only a digest is kept),
+and only on the cases it was given: `PartnerCase` is that grant.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Partner(models.Model):
+    name = models.CharField(_("name"), max_length=80, unique=True)
+    key_digest = models.CharField(max_length=64, unique=True)
+    key_prefix = models.CharField(_("key starts with"), max_length=10)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"))
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("partner company")
+        verbose_name_plural = _("partner companies")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PartnerCase(models.Model):
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="grants")
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="partner_grants")
+    granted_at = models.DateTimeField(_("entrusted at"))
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["partner", "case"], name="partner_case_unique")
+        ]
+        verbose_name = _("case entrusted to a partner")
+        verbose_name_plural = _("cases entrusted to partners")
+
+    def __str__(self) -> str:
+        return f"{self.partner} · {self.case_id}"
