@@ -15,6 +15,8 @@ from filrouge.agent import forms
 from filrouge.cases import services
 from filrouge.cases.models import Case, Promise
 from filrouge.channels import services as channel_services
+from filrouge.channels.offline import services as offline
+from filrouge.partners.services import entrust_case
 
 Run = Callable[[Case, Agent, dict[str, Any]], object]
 
@@ -77,6 +79,38 @@ def _intent(case: Case, agent: Agent, d: dict[str, Any]) -> object:
     return _guarded(case, d, lambda: services.correct_intent(case, to=d["intent"], by=agent))
 
 
+def _visit(case: Case, agent: Agent, d: dict[str, Any]) -> object:
+    return offline.record_visit(
+        case, by=agent, said=d["said"], done=d["done"], expected_version=d["version"]
+    )
+
+
+def _letter(case: Case, agent: Agent, d: dict[str, Any]) -> object:
+    return offline.record_letter(
+        case,
+        by=agent,
+        scan=d["scan"],
+        summary=d["summary"],
+        received_on=d["received_on"],
+        expected_version=d["version"],
+    )
+
+
+def _technician(case: Case, agent: Agent, d: dict[str, Any]) -> object:
+    return offline.record_technician_report(
+        case,
+        by=agent,
+        report=d["report"],
+        outcome=d["outcome"],
+        photos=d["photos"],
+        expected_version=d["version"],
+    )
+
+
+def _entrust(case: Case, agent: Agent, d: dict[str, Any]) -> object:
+    return _guarded(case, d, lambda: entrust_case(case, partner=d["partner"], by=agent))
+
+
 ACTIONS: dict[str, Action] = {
     "statut": Action(forms.StatusForm, _status, _("Status changed.")),
     "note": Action(forms.NoteForm, _note, _("Note added.")),
@@ -86,6 +120,12 @@ ACTIONS: dict[str, Action] = {
     "etape": Action(forms.NextStepForm, _next_step, _("Next step saved.")),
     "promesse": Action(forms.PromiseForm, _promise, _("Promise recorded.")),
     "intention": Action(forms.IntentForm, _intent, _("Intent corrected.")),
+    "visite": Action(forms.VisitForm, _visit, _("Shop visit recorded.")),
+    "courrier": Action(forms.LetterForm, _letter, _("Letter recorded.")),
+    "technicien": Action(
+        forms.TechnicianReportForm, _technician, _("Technician's report recorded.")
+    ),
+    "partenaire": Action(forms.EntrustForm, _entrust, _("Case entrusted to the partner.")),
 }
 
 SETTLE = {

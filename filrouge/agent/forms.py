@@ -12,6 +12,9 @@ from django.utils.translation import gettext_lazy as _
 from filrouge.accounts.models import Agent
 from filrouge.agent.selectors import advisors_matching
 from filrouge.cases.models import Case, Intent, Status
+from filrouge.channels.offline.files import IMAGES, PDF, UploadRefused, check_upload
+from filrouge.channels.offline.models import TechnicianOutcome
+from filrouge.channels.offline.services import MAX_PHOTOS
 from filrouge.core.clock import now
 from filrouge.customers.models import Channel, Customer
 from filrouge.customers.normalise import (
@@ -20,6 +23,7 @@ from filrouge.customers.normalise import (
     normalise_email,
     normalise_phone,
 )
+from filrouge.partners.models import Partner
 
 _DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -237,4 +241,130 @@ class TokenForm(forms.Form):
         label=_("Token name"),
         max_length=80,
         help_text=_("What it is for, e.g. “CRM synchronisation”."),
+    )
+
+
+# Contacts recorded by hand (channels/offline) and phone calls (channels/phone).
+
+
+class MultipleFileInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one field (a technician's photos): a list, maybe empty."""
+
+    widget = MultipleFileInput
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else ([data] if data else [])
+        return [super(MultipleFileField, self).clean(f, initial) for f in files]
+
+
+def _checked(upload, accepted: tuple[str, ...]):
+    try:
+        check_upload(upload, accepted=accepted)
+    except UploadRefused as exc:
+        raise forms.ValidationError(str(exc)) from exc
+    return upload
+
+
+class VisitForm(CaseForm):
+    prefix = "visit"
+    said = forms.CharField(
+        label=_("What the customer said"),
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    done = forms.CharField(
+        label=_("What was done in the shop"),
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if not (data.get("said") or "").strip() and not (data.get("done") or "").strip():
+            raise forms.ValidationError(_("Say what the customer said or what was done."))
+        return data
+
+
+class LetterForm(CaseForm):
+    prefix = "letter"
+    scan = forms.FileField(
+        label=_("Scanned letter (PDF, 10 MB at most)"),
+        widget=forms.FileInput(attrs={"accept": "application/pdf,.pdf"}),
+        error_messages={"required": _("Choose the PDF of the scanned letter.")},
+    )
+    summary = forms.CharField(
+        label=_("What the letter says"),
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    received_on = forms.DateField(
+        label=_("Received on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def clean_scan(self):
+        return _checked(self.cleaned_data["scan"], PDF)
+
+
+class TechnicianReportForm(CaseForm):
+    prefix = "technician"
+    report = forms.CharField(
+        label=_("Technician's report"),
+        max_length=10000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Write or paste the technician's report.")},
+    )
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=TechnicianOutcome.choices)
+    photos = MultipleFileField(
+        label=_("Photos (JPEG or PNG, optional)"),
+        required=False,
+        widget=MultipleFileInput(attrs={"accept": "image/jpeg,image/png", "multiple": True}),
+    )
+
+    def clean_photos(self):
+        photos = self.cleaned_data["photos"]
+        if len(photos) > MAX_PHOTOS:
+            raise forms.ValidationError(
+                _("At most %(count)d photos per report.") % {"count": MAX_PHOTOS}
+            )
+        return [_checked(photo, IMAGES) for photo in photos]
+
+
+class EntrustForm(CaseForm):
+    prefix = "partner"
+    partner = forms.ModelChoiceField(
+        label=_("Partner company"),
+        queryset=Partner.objects.filter(is_active=True),
+        empty_label=None,
+    )
+
+
+class LogCallForm(forms.Form):
+    """Log a call on a case: the case's reference comes from the button pressed (or is typed)."""
+
+    reference = forms.CharField(label=_("Case reference"), max_length=20)
+    summary = forms.CharField(
+        label=_("What the customer said (optional)"),
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class CallCaseForm(forms.Form):
+    """A new case opened from the screen pop of a call."""
+
+    subject = forms.CharField(label=_("Subject"), max_length=200)
+    intent = forms.ChoiceField(label=_("Intent"), choices=Intent.choices, initial=Intent.OTHER)
+    summary = forms.CharField(
+        label=_("What the customer said"),
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )

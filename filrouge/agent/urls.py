@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from filrouge.agent import views
+from filrouge.agent import calls, views
 
 app_name = "agent"
 urlpatterns = [
@@ -35,4 +35,8 @@ urlpatterns = [
         name="promise_broken",
     ),
     path("dossiers/<str:reference>/<slug:action>/", views.case_action, name="case_action"),
+    path("appel/<str:call_id>/", calls.call_page, name="call"),
+    path("appel/<str:call_id>/consigner/", calls.log_call_on_case, name="log_call"),
+    path("appel/<str:call_id>/nouveau-dossier/", calls.new_case_for_call, name="call_new_case"),
+    path("pieces/<int:pk>/", calls.document, name="document"),
 ]

@@ -107,7 +107,7 @@ def case_action(request: HttpRequest, reference: str, action: str) -> HttpRespon
     if spec is None:
         raise Http404
     case = _case_or_404(reference)
-    form = spec.form(request.POST, case=case)
+    form = spec.form(request.POST, request.FILES, case=case)
     status = 400
     if form.is_valid():
         try:

@@ -4,6 +4,7 @@ from django import forms, template
 from django.forms import BoundField
 from django.forms.utils import flatatt
 from django.template.defaultfilters import linebreaksbr
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
@@ -113,6 +114,20 @@ def form_errors(form: forms.Form) -> str:
     )
 
 
+def _documents(documents: list) -> str:
+    """Links to a letter's scan or a report's photos, served only to logged-in agents."""
+    links = format_html_join(
+        "",
+        '<li><a href="{}" target="_blank" rel="noopener">{}</a></li>',
+        (
+            (reverse("agent:document", args=[d["id"]]), d.get("name") or _("document"))
+            for d in documents
+            if isinstance(d, dict) and isinstance(d.get("id"), int)
+        ),
+    )
+    return format_html('<ul class="documents">{}</ul>', links)
+
+
 @register.simple_tag
 def timeline_item(event: Event) -> str:
     """One timeline entry: when, who, public or internal, the sentence, the words.
@@ -129,6 +144,16 @@ def timeline_item(event: Event) -> str:
     parts = [format_html('<p class="what">{}</p>', timeline.describe(event))]
     if body := data.get("body"):
         parts.append(format_html('<blockquote class="body">{}</blockquote>', linebreaksbr(body)))
+    if done := data.get("done"):
+        parts.append(
+            format_html(
+                '<blockquote class="body done"><strong>{}:</strong> {}</blockquote>',
+                _("Done"),
+                linebreaksbr(done),
+            )
+        )
+    if documents := data.get("documents"):
+        parts.append(_documents(documents))
     if note := data.get("note"):
         parts.append(
             format_html(
