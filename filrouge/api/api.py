@@ -15,6 +15,7 @@ from filrouge.api import errors
 from filrouge.api.auth import AgentSession, PersonalToken
 from filrouge.api.cases import router as cases_router
 from filrouge.api.customers import router as customers_router
+from filrouge.api.partners import router as partners_router
 
 api = NinjaAPI(
     title="Fil Rouge API",
@@ -34,3 +35,4 @@ api = NinjaAPI(
 errors.install(api)
 api.add_router("/cases", cases_router)
 api.add_router("/customers", customers_router)
+api.add_router("/partner", partners_router)
