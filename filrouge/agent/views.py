@@ -28,9 +28,11 @@ from filrouge.customers.models import Customer, Line
 from filrouge.customers.selectors import search_customers
 
 QUEUES = ("mine", "team", "unassigned", "escalated")
+# A search shows the most recent cases of the customers found, not all of them.
+SEARCH_CASES = 20
 # A case page shows at most this many latest events unless asked for all
 # (`?tout=1`): rendering cost grows with the timeline, the query count does not.
-TIMELINE_SHOWN = 200
+TIMELINE_SHOWN = 50
 
 
 @login_required
@@ -228,7 +230,7 @@ def search(request: HttpRequest) -> HttpResponse:
         if in_texts:
             cases = list(selectors.search_cases(q)[: selectors.PAGE_SIZE])
         else:
-            cases = selectors.cases_of_customers([c.pk for c in customers])
+            cases = selectors.cases_of_customers([c.pk for c in customers], limit=SEARCH_CASES)
     context = {"form": form, "customers": customers, "cases": cases, "in_texts": in_texts}
     return render(request, "agent/search.html", context)
 

@@ -70,7 +70,7 @@ def case_header(case: Case) -> CaseHeader:
     promises = list(case.promises.select_related("made_by").order_by("due_at"))
     public = list(
         case.events.filter(visibility=Event.Visibility.PUBLIC)
-        .select_related("actor")
+        .prefetch_related("actor")
         .order_by("-created_at", "-pk")[:3]
     )
     return CaseHeader(
@@ -83,7 +83,10 @@ def case_header(case: Case) -> CaseHeader:
 
 
 def timeline(case: Case, *, public_only: bool = False) -> QuerySet[Event]:
-    events = case.events.select_related("actor").order_by("created_at", "pk")
+    # Actors are fetched by id in a second query rather than joined: a case has
+    # a handful of distinct actors, and the join made PostgreSQL hash the whole
+    # agents table for every timeline.
+    events = case.events.prefetch_related("actor").order_by("created_at", "pk")
     if public_only:
         events = events.filter(visibility=Event.Visibility.PUBLIC)
     return events
