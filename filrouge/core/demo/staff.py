@@ -63,10 +63,12 @@ def agent_count(customers: int) -> int:
 def ensure_staff(*, agents: int, password: Password, seed: int = 7) -> StaffBook:
     """Create what is missing (teams, leads, supervisor, agent1…agentN); never duplicate.
 
-    Existing demo users keep their password unless one is given in the environment.
+    Existing demo users keep their password unless one is given in the environment
+    or a new one was just generated (then the old one was never printed here, and
+    the logins printed at the end must work).
     """
     encoded = make_password(password.value) if password.value else None
-    reset = password.source == "env"
+    reset = password.source in {"env", "generated"}
     fake = Faker("fr_FR")
     fake.seed_instance(seed)
     teams: dict[str, Team] = {}

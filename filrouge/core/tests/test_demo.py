@@ -253,3 +253,12 @@ def test_if_empty_does_nothing_when_a_customer_exists():
 def test_if_empty_loads_an_empty_database():
     demo(20, if_empty=True)
     assert Customer.objects.count() == 20
+
+
+@pytest.mark.django_db
+def test_a_rerun_without_the_environment_password_prints_a_password_that_works(monkeypatch):
+    demo(20)  # loaded with FILROUGE_DEMO_PASSWORD, so no password file was written
+    monkeypatch.delenv("FILROUGE_DEMO_PASSWORD")
+    output = demo(20)
+    password = re.search(r"password: (\S+)", output).group(1)
+    assert authenticate(email="agent1@demo.example", password=password) is not None
