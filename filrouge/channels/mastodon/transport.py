@@ -15,22 +15,18 @@ refusal (401 bad token, 404, 422 validation) is final.
 """
 
 import json
-import urllib.error
-import urllib.request
 from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 
 from filrouge.cases.models import Event
+from filrouge.channels import provider_http
 from filrouge.channels.mastodon import parse
 from filrouge.channels.message import DeliveryRefused
 from filrouge.channels.models import OutboundMessage
+from filrouge.channels.provider_http import ProviderUnavailable
 
 PAGE_SIZE = 40  # Mastodon's default and our page; servers cap it at their own maximum
-
-
-class ProviderUnavailable(OSError):
-    """The instance could not answer now: retried later."""
 
 
 def instance() -> str:
@@ -109,22 +105,6 @@ def _request(
     data: bytes | None = None,
     headers: dict[str, str] | None = None,
 ) -> tuple[int, bytes]:
-    request = urllib.request.Request(  # noqa: S310 - the base URL is ours, from settings
-        url,
-        data=data,
-        method=method,
-        headers={
-            "Authorization": f"Bearer {token}",
-            "Accept": "application/json",
-            "User-Agent": "FilRouge",
-            **({"Content-Type": "application/json"} if data is not None else {}),
-            **(headers or {}),
-        },
+    return provider_http.call(
+        method, url, provider="Mastodon", data=data, token=token, headers=headers
     )
-    try:
-        with urllib.request.urlopen(request, timeout=settings.CHANNELS_HTTP_TIMEOUT) as answer:  # noqa: S310
-            return answer.status, answer.read(4 * 1024 * 1024)
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read(1024 * 1024)
-    except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
-        raise ProviderUnavailable(f"Mastodon unreachable: {exc}") from exc

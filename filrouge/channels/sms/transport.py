@@ -13,8 +13,6 @@ not prevented. HTTP 5xx, 429, timeouts and the statuses "throttled" (1) and
 """
 
 import json
-import urllib.error
-import urllib.request
 from urllib.parse import urlencode
 
 import phonenumbers
@@ -24,8 +22,10 @@ from django.utils.translation import gettext as _
 
 from filrouge.cases.models import Case, Event
 from filrouge.cases.services import CaseError
+from filrouge.channels import provider_http
 from filrouge.channels.message import DeliveryRefused
 from filrouge.channels.models import InboundMessage, OutboundMessage
+from filrouge.channels.provider_http import ProviderUnavailable
 from filrouge.channels.sms.encoding import encoding, segments
 from filrouge.channels.sms.keywords import has_opted_out
 from filrouge.core.clock import now
@@ -33,10 +33,6 @@ from filrouge.customers.models import Channel, ContactPoint
 
 MAX_PARTS = 6
 RETRIED_STATUSES = frozenset({"1", "5"})  # throttled, internal error
-
-
-class ProviderUnavailable(OSError):
-    """The provider could not take the message now: retried later."""
 
 
 def prepare_reply(case: Case, event: Event) -> OutboundMessage:
@@ -98,23 +94,13 @@ def send(outbound: OutboundMessage, event: Event) -> str:
 
 
 def _post(data: bytes) -> tuple[int, bytes]:
-    request = urllib.request.Request(  # noqa: S310 - the base URL is ours, from settings
+    return provider_http.call(
+        "POST",
         settings.SMS_VONAGE_BASE_URL.rstrip("/") + "/sms/json",
+        provider="Vonage",
         data=data,
-        method="POST",
-        headers={
-            "Content-Type": "application/x-www-form-urlencoded",
-            "Accept": "application/json",
-            "User-Agent": "FilRouge",
-        },
+        content_type="application/x-www-form-urlencoded",
     )
-    try:
-        with urllib.request.urlopen(request, timeout=settings.CHANNELS_HTTP_TIMEOUT) as answer:  # noqa: S310
-            return answer.status, answer.read(1024 * 1024)
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read(1024 * 1024)
-    except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
-        raise ProviderUnavailable(f"Vonage unreachable: {exc}") from exc
 
 
 def _accepted(status: int, body: bytes) -> str:

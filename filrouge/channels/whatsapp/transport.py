@@ -12,8 +12,6 @@ throttling/temporary error codes are retried; any other refusal is final.
 """
 
 import json
-import urllib.error
-import urllib.request
 from datetime import timedelta
 
 from django.conf import settings
@@ -23,8 +21,10 @@ from django.utils.translation import gettext as _
 
 from filrouge.cases.models import Case, Event
 from filrouge.cases.services import CaseError
+from filrouge.channels import provider_http
 from filrouge.channels.message import DeliveryRefused
 from filrouge.channels.models import InboundMessage, OutboundMessage
+from filrouge.channels.provider_http import ProviderUnavailable
 from filrouge.channels.whatsapp import templates
 from filrouge.core.clock import now
 from filrouge.customers.models import Channel, ContactPoint, Customer
@@ -33,10 +33,6 @@ WINDOW = timedelta(hours=24)
 MAX_TEXT = 4096
 # Graph API codes worth another try: temporary, throttled, rate limits, service unavailable.
 RETRIED_CODES = frozenset({1, 2, 4, 17, 341, 80007, 130429, 131000, 131016, 131056, 133016})
-
-
-class ProviderUnavailable(OSError):
-    """Meta could not take the message now: retried later."""
 
 
 def last_message_from(customer: Customer) -> InboundMessage | None:
@@ -151,24 +147,9 @@ def _url() -> str:
 
 
 def _post(data: bytes) -> tuple[int, bytes]:
-    request = urllib.request.Request(  # noqa: S310 - the base URL is ours, from settings
-        _url(),
-        data=data,
-        method="POST",
-        headers={
-            "Authorization": f"Bearer {settings.WHATSAPP_ACCESS_TOKEN}",
-            "Content-Type": "application/json",
-            "Accept": "application/json",
-            "User-Agent": "FilRouge",
-        },
+    return provider_http.call(
+        "POST", _url(), provider="Meta", data=data, token=settings.WHATSAPP_ACCESS_TOKEN
     )
-    try:
-        with urllib.request.urlopen(request, timeout=settings.CHANNELS_HTTP_TIMEOUT) as answer:  # noqa: S310
-            return answer.status, answer.read(1024 * 1024)
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read(1024 * 1024)
-    except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
-        raise ProviderUnavailable(f"Meta unreachable: {exc}") from exc
 
 
 def _accepted(status: int, raw: bytes) -> str:

@@ -13,19 +13,15 @@ is a refusal. HTTP 429, 5xx and timeouts are retried; other refusals are final.
 """
 
 import json
-import urllib.error
-import urllib.request
 
 from django.conf import settings
 
 from filrouge.cases.models import Event
+from filrouge.channels import provider_http
 from filrouge.channels.message import DeliveryRefused
 from filrouge.channels.models import OutboundMessage
+from filrouge.channels.provider_http import ProviderUnavailable
 from filrouge.channels.x import parse
-
-
-class ProviderUnavailable(OSError):
-    """X could not take the message now: retried later."""
 
 
 def request(outbound: OutboundMessage, text: str) -> tuple[str, dict]:
@@ -73,21 +69,10 @@ def _accepted(status: int, raw: bytes, *, outbound: OutboundMessage) -> str:
 
 
 def _post(path: str, data: bytes) -> tuple[int, bytes]:
-    request = urllib.request.Request(  # noqa: S310 - the base URL is ours, from settings
+    return provider_http.call(
+        "POST",
         settings.X_API_BASE_URL.rstrip("/") + path,
+        provider="X",
         data=data,
-        method="POST",
-        headers={
-            "Authorization": f"Bearer {settings.X_ACCESS_TOKEN}",
-            "Content-Type": "application/json",
-            "Accept": "application/json",
-            "User-Agent": "FilRouge",
-        },
+        token=settings.X_ACCESS_TOKEN,
     )
-    try:
-        with urllib.request.urlopen(request, timeout=settings.CHANNELS_HTTP_TIMEOUT) as answer:  # noqa: S310
-            return answer.status, answer.read(1024 * 1024)
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read(1024 * 1024)
-    except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
-        raise ProviderUnavailable(f"X unreachable: {exc}") from exc
