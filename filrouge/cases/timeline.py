@@ -25,6 +25,24 @@ def formatter(kind: str) -> Callable[[Formatter], Formatter]:
     return register
 
 
+def reason_text(reason: str) -> str:
+    """A status change's reason: the label of a code the system or the demo writes,
+    or the advisor's own words as typed."""
+    labels = {
+        "fixed": _("fixed"),
+        "overdue": _("due time passed"),
+        "waiting_partner": _("waiting on a partner"),
+        "waiting_customer": _("waiting on the customer"),
+        "customer_replied": _("the customer wrote again"),
+        "customer_contact": _("the customer got in touch"),
+        "customer_withdrew": _("withdrawn by the customer"),
+        "partner_done": _("the partner has finished"),
+        "no_reply": _("no answer from the customer"),
+        "new_intervention_needed": _("a new intervention is needed"),
+    }
+    return labels.get(reason, reason)
+
+
 def describe(event: Event) -> str:
     """The sentence for one event; an unknown kind still reads as something."""
     func = _FORMATTERS.get(event.kind)

@@ -164,7 +164,11 @@ def timeline_item(event: Event) -> str:
         )
     if data.get("reason") and event.actor_id:
         parts.append(
-            format_html('<p class="reason"><small>{}: {}</small></p>', _("Why"), data["reason"])
+            format_html(
+                '<p class="reason"><small>{}: {}</small></p>',
+                _("Why"),
+                timeline.reason_text(data["reason"]),
+            )
         )
     return format_html(
         '<li class="event {} kind-{}"><div class="event-meta"><time datetime="{}">{}</time> '
