@@ -15,14 +15,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from filrouge.channels.hooks import refuse
 from filrouge.channels.message import ParseError
 from filrouge.channels.phone import asterisk, events, signature
 from filrouge.channels.phone.services import record_call_event
 from filrouge.core.clock import now
-
-
-def refuse(status: int, reason: str) -> JsonResponse:
-    return JsonResponse({"error": reason}, status=status)
 
 
 def _refusal(request: HttpRequest) -> JsonResponse | None:

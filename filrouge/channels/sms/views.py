@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from filrouge.channels.hooks import refuse
 from filrouge.channels.message import ParseError
 from filrouge.channels.models import OutboundMessage
 from filrouge.channels.services import InboundRejected, record_delivery_status, store_inbound
@@ -24,10 +25,6 @@ RECEIPTS = {
     "rejected": OutboundMessage.State.BOUNCED,
     "expired": OutboundMessage.State.BOUNCED,
 }
-
-
-def refuse(status: int, reason: str) -> JsonResponse:
-    return JsonResponse({"error": reason}, status=status)
 
 
 def signed_params(request: HttpRequest) -> tuple[dict[str, str], bytes, JsonResponse | None]:

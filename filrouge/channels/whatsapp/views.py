@@ -9,12 +9,13 @@ or a wrong signature stores nothing. The whole notification is committed
 
 from django.conf import settings
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from filrouge.channels.hooks import refuse, unsigned_or_forged
 from filrouge.channels.message import ParseError
 from filrouge.channels.models import OutboundMessage
 from filrouge.channels.services import InboundRejected, record_delivery_status, store_inbound
@@ -29,23 +30,19 @@ STATES = {
 }
 
 
-def refuse(status: int, reason: str) -> JsonResponse:
-    return JsonResponse({"error": reason}, status=status)
-
-
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def webhook(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return _verify(request)
-    limit = settings.FILROUGE_HOOK_MAX_BYTES
-    if int(request.META.get("CONTENT_LENGTH") or 0) > limit or len(request.body) > limit:
-        return refuse(413, _("The request is too large."))
-    header = request.headers.get("X-Hub-Signature-256", "")
-    if not header:
-        return refuse(401, _("The request is not signed."))
-    if not signature_is_valid(request.body, header, secret=settings.WHATSAPP_APP_SECRET):
-        return refuse(403, _("The signature does not match."))
+    if refusal := unsigned_or_forged(
+        request,
+        header="X-Hub-Signature-256",
+        is_valid=lambda body, sig: signature_is_valid(
+            body, sig, secret=settings.WHATSAPP_APP_SECRET
+        ),
+    ):
+        return refusal
     try:
         _accept(read_webhook(request.body))
     except (ParseError, InboundRejected) as exc:

@@ -15,14 +15,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from filrouge.channels.hooks import refuse, unsigned_or_forged
 from filrouge.channels.message import ParseError
 from filrouge.channels.services import InboundRejected, store_inbound
 from filrouge.channels.x.parse import read_webhook, sign, signature_is_valid
 from filrouge.customers.models import Channel
-
-
-def refuse(status: int, reason: str) -> JsonResponse:
-    return JsonResponse({"error": reason}, status=status)
 
 
 @csrf_exempt
@@ -30,14 +27,12 @@ def refuse(status: int, reason: str) -> JsonResponse:
 def webhook(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return _challenge(request)
-    limit = settings.FILROUGE_HOOK_MAX_BYTES
-    if int(request.META.get("CONTENT_LENGTH") or 0) > limit or len(request.body) > limit:
-        return refuse(413, _("The request is too large."))
-    header = request.headers.get("x-twitter-webhooks-signature", "")
-    if not header:
-        return refuse(401, _("The request is not signed."))
-    if not signature_is_valid(request.body, header, secret=settings.X_CONSUMER_SECRET):
-        return refuse(403, _("The signature does not match."))
+    if refusal := unsigned_or_forged(
+        request,
+        header="x-twitter-webhooks-signature",
+        is_valid=lambda body, sig: signature_is_valid(body, sig, secret=settings.X_CONSUMER_SECRET),
+    ):
+        return refusal
     try:
         _accept(read_webhook(request.body))
     except (ParseError, InboundRejected) as exc:
