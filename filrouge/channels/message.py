@@ -5,8 +5,24 @@ so a new channel is one parser (and one sender) in its own folder.
 """
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
+
+
+class _NoNul:
+    """Strips NUL characters from every text field: no database stores them
+    (PostgreSQL refuses them), and no customer ever typed one."""
+
+    def __post_init__(self) -> None:
+        for f in fields(self):  # type: ignore[arg-type]
+            value = getattr(self, f.name)
+            if isinstance(value, str) and "\x00" in value:
+                object.__setattr__(self, f.name, value.replace("\x00", ""))
+            elif isinstance(value, tuple) and any(
+                isinstance(v, str) and "\x00" in v for v in value
+            ):
+                cleaned = tuple(v.replace("\x00", "") if isinstance(v, str) else v for v in value)
+                object.__setattr__(self, f.name, cleaned)
 
 
 class ParseError(ValueError):
@@ -18,7 +34,7 @@ class DeliveryRefused(RuntimeError):
 
 
 @dataclass(frozen=True)
-class Sender:
+class Sender(_NoNul):
     """Who wrote, as the channel names them. Values are normalised by the parser."""
 
     email: str = ""
@@ -32,7 +48,7 @@ class Sender:
 
 
 @dataclass(frozen=True)
-class Attachment:
+class Attachment(_NoNul):
     filename: str
     content_type: str
     size: int
@@ -41,7 +57,7 @@ class Attachment:
 
 
 @dataclass(frozen=True)
-class Message:
+class Message(_NoNul):
     channel: str
     external_id: str
     sender: Sender

@@ -5,7 +5,7 @@ import hashlib
 
 import pytest
 from django.utils import timezone
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from filrouge.cases.models import Case
@@ -90,6 +90,7 @@ def test_random_mime_gives_a_message_or_a_parse_error(raw):
 
 @pytest.mark.django_db
 @given(mails())
+@example(b"From: 0@0.AA\r\nSubject: \x00\r\n\r\n")  # a NUL once reached PostgreSQL
 @settings(
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
