@@ -21,7 +21,7 @@ from filrouge.cases.services import CaseError
 from filrouge.channels.email.parse import clean_subject, message_ids
 from filrouge.channels.message import DeliveryRefused
 from filrouge.channels.models import InboundMessage, OutboundMessage
-from filrouge.core.clock import now
+from filrouge.channels.outbound import queue_delivery
 from filrouge.customers.models import Channel, ContactPoint
 
 MAX_REFERENCES = 20
@@ -48,9 +48,8 @@ def prepare_reply(case: Case, event: Event) -> OutboundMessage:
     if not recipient:
         raise CaseError(_("This customer has no e-mail address: answer on another channel."))
     topic = f"Re: {clean_subject(their_subject)}" if clean_subject(their_subject) else case.subject
-    moment = now()
-    return OutboundMessage.objects.create(
-        event=event,
+    return queue_delivery(
+        event,
         case=case,
         channel=Channel.EMAIL,
         recipient=recipient,
@@ -58,8 +57,6 @@ def prepare_reply(case: Case, event: Event) -> OutboundMessage:
         subject=f"[{case.reference}] {topic}"[:255],
         in_reply_to=in_reply_to,
         references=" ".join(list(dict.fromkeys(references))[-MAX_REFERENCES:]),
-        created_at=moment,
-        next_attempt_at=moment,
     )
 
 

@@ -17,7 +17,6 @@ from urllib.parse import urlencode
 
 import phonenumbers
 from django.conf import settings
-from django.utils import translation
 from django.utils.translation import gettext as _
 
 from filrouge.cases.models import Case, Event
@@ -25,10 +24,10 @@ from filrouge.cases.services import CaseError
 from filrouge.channels import provider_http
 from filrouge.channels.message import DeliveryRefused
 from filrouge.channels.models import InboundMessage, OutboundMessage
+from filrouge.channels.outbound import case_footer, queue_delivery
 from filrouge.channels.provider_http import ProviderUnavailable
 from filrouge.channels.sms.encoding import encoding, segments
 from filrouge.channels.sms.keywords import has_opted_out
-from filrouge.core.clock import now
 from filrouge.customers.models import Channel, ContactPoint
 
 MAX_PARTS = 6
@@ -49,16 +48,7 @@ def prepare_reply(case: Case, event: Event) -> OutboundMessage:
             _("This answer would take %(parts)d SMS (at most %(max)d): shorten it.")
             % {"parts": parts, "max": MAX_PARTS}
         )
-    moment = now()
-    return OutboundMessage.objects.create(
-        event=event,
-        case=case,
-        channel=Channel.SMS,
-        recipient=recipient,
-        external_id="",
-        created_at=moment,
-        next_attempt_at=moment,
-    )
+    return queue_delivery(event, case=case, channel=Channel.SMS, recipient=recipient)
 
 
 def compose(case: Case | None, event: Event) -> str:
@@ -66,9 +56,7 @@ def compose(case: Case | None, event: Event) -> str:
     body = str(event.data.get("body", "")).strip()
     if case is None:
         return body
-    with translation.override(settings.LANGUAGE_CODE):
-        footer = _("Your case: %(reference)s") % {"reference": case.reference}
-    return f"{body}\n{footer}"
+    return f"{body}\n{case_footer(case)}"
 
 
 def send(outbound: OutboundMessage, event: Event) -> str:

@@ -11,7 +11,6 @@ long for the network. `send` hands the delivery to the network's transport.
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.utils import translation
 from django.utils.translation import gettext as _
 
 from filrouge.cases.models import Case, Event
@@ -19,6 +18,7 @@ from filrouge.cases.services import CaseError
 from filrouge.channels.mastodon import transport as mastodon_transport
 from filrouge.channels.message import DeliveryRefused
 from filrouge.channels.models import InboundMessage, OutboundMessage
+from filrouge.channels.outbound import case_footer
 from filrouge.channels.social import flags, privacy
 from filrouge.channels.social.parse import network_of
 from filrouge.channels.x import parse as x_parse
@@ -113,9 +113,7 @@ def compose(outbound: OutboundMessage, event: Event) -> str:
     text = f"{mention} {body}" if mention else body
     if outbound.is_public or outbound.case is None:
         return text
-    with translation.override(settings.LANGUAGE_CODE):
-        footer = _("Your case: %(reference)s") % {"reference": outbound.case.reference}
-    return f"{text}\n\n{footer}"
+    return f"{text}\n\n{case_footer(outbound.case)}"
 
 
 def _x_mention(outbound: OutboundMessage) -> str:

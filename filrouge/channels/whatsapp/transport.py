@@ -16,7 +16,6 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db.models import Q
-from django.utils import translation
 from django.utils.translation import gettext as _
 
 from filrouge.cases.models import Case, Event
@@ -24,6 +23,7 @@ from filrouge.cases.services import CaseError
 from filrouge.channels import provider_http
 from filrouge.channels.message import DeliveryRefused
 from filrouge.channels.models import InboundMessage, OutboundMessage
+from filrouge.channels.outbound import case_footer, queue_delivery
 from filrouge.channels.provider_http import ProviderUnavailable
 from filrouge.channels.whatsapp import templates
 from filrouge.core.clock import now
@@ -85,25 +85,14 @@ def _is_mobile(e164: str) -> bool:
 
 
 def new_delivery(event: Event, *, case: Case | None, recipient: str) -> OutboundMessage:
-    moment = now()
-    return OutboundMessage.objects.create(
-        event=event,
-        case=case,
-        channel=Channel.WHATSAPP,
-        recipient=recipient,
-        external_id="",
-        created_at=moment,
-        next_attempt_at=moment,
-    )
+    return queue_delivery(event, case=case, channel=Channel.WHATSAPP, recipient=recipient)
 
 
 def compose(case: Case | None, event: Event) -> str:
     body = str(event.data.get("body", "")).strip()
     if case is None:
         return body
-    with translation.override(settings.LANGUAGE_CODE):
-        footer = _("Your case: %(reference)s") % {"reference": case.reference}
-    return f"{body}\n\n{footer}"
+    return f"{body}\n\n{case_footer(case)}"
 
 
 def request_body(outbound: OutboundMessage, event: Event) -> dict:
