@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from filrouge.agent import calls, views
+from filrouge.agent import calls, supervision, views
 
 app_name = "agent"
 urlpatterns = [
@@ -39,4 +39,17 @@ urlpatterns = [
     path("appel/<str:call_id>/consigner/", calls.log_call_on_case, name="log_call"),
     path("appel/<str:call_id>/nouveau-dossier/", calls.new_case_for_call, name="call_new_case"),
     path("pieces/<int:pk>/", calls.document, name="document"),
+    path("supervision/", supervision.channels, name="supervision"),
+    path(
+        "supervision/relancer/messages/",
+        supervision.retry,
+        {"kind": "inbound"},
+        name="retry_inbound",
+    ),
+    path(
+        "supervision/relancer/reponses/",
+        supervision.retry,
+        {"kind": "outbound"},
+        name="retry_outbound",
+    ),
 ]
