@@ -151,7 +151,8 @@ SECURE_REFERRER_POLICY = "same-origin"
 
 EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "127.0.0.1")
-EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+# In development, answers go to `filrouge mailsink` (port 1025), which `filrouge up` starts.
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "1025" if DEBUG else "25"))
 DEFAULT_FROM_EMAIL = os.environ.get(
     "DEFAULT_FROM_EMAIL", "Fil Rouge <service-client@filrouge.example>"
 )

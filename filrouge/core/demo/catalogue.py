@@ -141,7 +141,7 @@ SUBJECTS = {
                "Box : voyant rouge, plus de connexion", "Internet coupé, télétravail impossible"),
     "move": ("Déménagement de la ligne fibre", "Transfert d'abonnement au {adresse}",
              "Déménagement : date d'installation ?"),
-    "billing": ("Contestation facture de {mois}", "Prélevé alors que la ligne est coupée",
+    "billing": ("Contestation facture {de_mois}", "Prélevé alors que la ligne est coupée",
                 "Frais de résiliation facturés à tort", "Double prélèvement ce mois-ci"),
     "delivery": ("Box 4G envoyée à l'ancienne adresse", "Colis jamais reçu",
                  "Livraison de la nouvelle box"),
@@ -182,7 +182,7 @@ MESSAGES_IN = {
         "Confirmation de déménagement reçue il y a 3 jours et depuis plus rien. Il se passe quoi ?",
     ),
     "billing": (
-        "Bonjour, ma facture de {mois} est de {montant} € au lieu de 39,99 €. Merci de "
+        "Bonjour, ma facture {de_mois} est de {montant} € au lieu de 39,99 €. Merci de "
         "m'expliquer.",
         "Vous m'avez prélevé {montant} € alors que je n'ai pas eu internet pendant 3 semaines. "
         "Je demande un remboursement.",

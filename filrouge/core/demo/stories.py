@@ -113,7 +113,7 @@ class Words(dict):
             "telephone": lambda: facts.phone,
             "ligne": lambda: facts.line,
             "montant": lambda: euros(rng),
-            "mois": lambda: cat.MONTHS[(at.astimezone(PARIS).month - 2) % 12],
+            "de_mois": lambda: _of(cat.MONTHS[(at.astimezone(PARIS).month - 2) % 12]),
             "depuis": lambda: rng.choice(("hier soir", "ce matin", "lundi", "3 jours", "samedi")),
             "jour": lambda: french_day(at + timedelta(days=rng.randint(1, 5))),
             "jours": lambda: str(rng.randint(3, 21)),
@@ -340,3 +340,8 @@ class Story:
 
 
 __all__ = ["ACK", "Facts", "StaffBook", "Story", "weighted"]
+
+
+def _of(month: str) -> str:
+    """"de mars", "d’octobre": French elides "de" before a vowel."""
+    return f"d’{month}" if month[0] in "aeiouAEIOU" else f"de {month}"

@@ -1,4 +1,4 @@
-"""`filrouge replay_samples sms|whatsapp|mastodon|x [--url http://127.0.0.1:8000] [--phone …]`:
+"""`filrouge replay_samples sms|whatsapp|mastodon|x|email [--url …] [--phone …]`:
 replay the recorded provider samples as the provider would send them.
 
 The samples are the ones the contract tests use (`channels/<kind>/tests/samples/`).
@@ -12,19 +12,28 @@ Mastodon and X, from that customer's handle on the network (`@…@piaille.fr`,
 `x:<id>`), added to them if they have none. Fresh message ids make each replay
 land again; `--keep-ids` shows the duplicates being dropped instead. Run
 `filrouge worker` to see them filed.
+
+`email` sends one real mail over SMTP (to `filrouge smtpd`, `--smtp
+127.0.0.1:2525`) from the first demo customer who has an e-mail address and an
+open case, quoting that case's reference in the subject as a customer's reply
+does; the advisor's answer then arrives in `filrouge mailsink`, threaded.
 """
 
 import json
 import secrets
+import smtplib
 import time
 import urllib.error
 import urllib.request
+from email.message import EmailMessage
+from email.utils import make_msgid
 from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from filrouge.cases.models import ACTIVE_STATUSES, Case
 from filrouge.channels.mastodon.poll import poll as poll_mastodon
 from filrouge.channels.mastodon.replay import FakeInstance
 from filrouge.channels.sms import signature as sms_signature
@@ -45,13 +54,17 @@ class Command(BaseCommand):
     help = "Replay the recorded SMS, WhatsApp, Mastodon or X samples as their provider would."
 
     def add_arguments(self, parser):
-        parser.add_argument("channel", choices=["sms", "whatsapp", "mastodon", "x"])
+        parser.add_argument("channel", choices=["sms", "whatsapp", "mastodon", "x", "email"])
         parser.add_argument("--url", default="http://127.0.0.1:8000")
+        parser.add_argument("--smtp", default="127.0.0.1:2525", help="`filrouge smtpd` (email).")
         parser.add_argument("--phone", default="", help="Sender (E.164); default: a demo mobile.")
         parser.add_argument("--keep-ids", action="store_true", help="Replay the recorded ids.")
         parser.add_argument("--with-stop", action="store_true", help="Also send the STOP sample.")
 
     def handle(self, *args, channel: str, url: str, phone: str, keep_ids: bool, **options):
+        if channel == "email":
+            self._send_mail(options["smtp"], url=url)
+            return
         phone = self._phone(phone)
         run = secrets.token_hex(4)
         if channel == "mastodon":
@@ -199,6 +212,48 @@ class Command(BaseCommand):
             "x-twitter-webhooks-signature": x_sign(raw, secret=settings.X_CONSUMER_SECRET),
         }
         return name, raw, headers
+
+    def _send_mail(self, smtp: str, *, url: str) -> None:
+        """A customer's reply by e-mail, sent for real to the SMTP listener."""
+        host, _, port = smtp.rpartition(":")
+        case = (
+            Case.objects.filter(
+                status__in=ACTIVE_STATUSES,
+                customer__is_prospect=False,
+                customer__contact_points__kind=ContactPoint.Kind.EMAIL,
+            )
+            .select_related("customer")
+            .order_by("pk")
+            .first()
+        )
+        if case is None:
+            raise CommandError(
+                "No customer with an e-mail address and an open case: load the demo."
+            )
+        address = case.customer.contact_points.filter(kind=ContactPoint.Kind.EMAIL).first().value
+        mail = EmailMessage()
+        mail["From"] = f"{case.customer.full_name} <{address}>"
+        mail["To"] = settings.DEFAULT_FROM_EMAIL
+        mail["Subject"] = f"Re: [{case.reference}] {case.subject}"
+        mail["Message-ID"] = make_msgid(domain=address.rpartition("@")[2])
+        mail.set_content(
+            "Bonjour,\n\nToujours rien de mon côté, la connexion coupe encore plusieurs fois "
+            "par jour. Pouvez-vous me dire où en est mon dossier ?\n\nCordialement,\n"
+            f"{case.customer.full_name}\n"
+        )
+        try:
+            with smtplib.SMTP(host or "127.0.0.1", int(port), timeout=30) as server:
+                server.send_message(mail)
+        except (OSError, smtplib.SMTPException) as exc:
+            raise CommandError(
+                f"{smtp} did not take the mail ({exc}): is `filrouge smtpd` running?"
+            ) from exc
+        self.stdout.write(
+            f"Sent {mail['Message-ID']} from {address} to {smtp}, about {case.reference}.\n"
+            f"Once filed by the worker: {url.rstrip('/')}/agent/dossiers/{case.reference}/"
+            " — answer it there; the answer arrives in `filrouge mailsink`, threaded"
+            " under this mail."
+        )
 
 
 def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, str]:
