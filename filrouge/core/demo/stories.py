@@ -343,5 +343,5 @@ __all__ = ["ACK", "Facts", "StaffBook", "Story", "weighted"]
 
 
 def _of(month: str) -> str:
-    """"de mars", "d’octobre": French elides "de" before a vowel."""
+    """ "de mars", "d’octobre": French elides "de" before a vowel."""
     return f"d’{month}" if month[0] in "aeiouAEIOU" else f"de {month}"
