@@ -368,3 +368,14 @@ class CallCaseForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+class MergeForm(forms.Form):
+    """Confirming that an unidentified sender is this customer (`merge_prospect`)."""
+
+    note = forms.CharField(
+        label=_("How you know it is them (optional)"),
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from filrouge.agent import calls, supervision, views
+from filrouge.agent import calls, merging, supervision, views
 
 app_name = "agent"
 urlpatterns = [
@@ -21,6 +21,12 @@ urlpatterns = [
     path("conseillers/", views.advisors, name="advisors"),
     path("clients/<int:pk>/", views.customer_page, name="customer"),
     path("clients/<int:pk>/nouveau-dossier/", views.new_case, name="new_case"),
+    path("clients/<int:pk>/rattacher/", merging.attach, name="attach"),
+    path(
+        "clients/<int:pk>/rattacher/<int:target>/",
+        merging.attach_confirm,
+        name="attach_confirm",
+    ),
     path("dossiers/<str:reference>/", views.case_page, name="case"),
     path(
         "dossiers/<str:reference>/promesse/<int:pk>/tenue/",

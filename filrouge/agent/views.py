@@ -24,6 +24,7 @@ from filrouge.cases import selectors
 from filrouge.cases.models import Case
 from filrouge.cases.services import CaseError, StaleCase, open_case
 from filrouge.core.clock import now, today
+from filrouge.customers.merge import live_customer
 from filrouge.customers.models import Customer, Line
 from filrouge.customers.selectors import search_customers
 
@@ -162,6 +163,7 @@ def _render_customer(
         "open_cases": list(selectors.open_cases_of(customer.pk)[: selectors.PAGE_SIZE]),
         "past_cases": selectors.past_cases_of(customer.pk),
         "form": form,
+        "attach_form": forms.SearchForm() if customer.is_prospect else None,
     }
     return render(request, "agent/customer.html", context, status=status)
 
@@ -179,6 +181,8 @@ def advisors(request: HttpRequest) -> HttpResponse:
 @require_GET
 def customer_page(request: HttpRequest, pk: int) -> HttpResponse:
     customer = _customer_or_404(pk)
+    if customer.merged_into_id is not None:  # an old link to a merged sender's file
+        return redirect("agent:customer", pk=live_customer(customer).pk)
     return _render_customer(request, customer, forms.NewCaseForm(customer=customer))
 
 

@@ -1,4 +1,9 @@
-"""/api/v1/customers: find a customer, then see everything the care team knows of them."""
+"""/api/v1/customers: find a customer, then see everything the care team knows of them.
+
+`POST /customers/{id}/merge` attaches an unidentified sender's file (a prospect)
+to the real customer, like the console's "Rattacher à un client"
+(`customers.merge.merge_prospect`); a refusal is a 422 with the reason.
+"""
 
 from typing import Annotated
 
@@ -8,9 +13,11 @@ from django.utils.translation import gettext as _
 from ninja import Field, Path, Query, Router, Schema
 
 from filrouge.api import schemas as s
-from filrouge.api.errors import NotFound
+from filrouge.api.auth import agent_of
+from filrouge.api.errors import Invalid, NotFound
 from filrouge.api.present import case_item
 from filrouge.cases.selectors import open_cases_of
+from filrouge.customers.merge import merge_prospect
 from filrouge.customers.models import Address, ContactPoint, Customer, Line
 from filrouge.customers.normalise import normalise_email
 from filrouge.customers.selectors import current_address, search_customers
@@ -101,4 +108,42 @@ def get_customer(request: HttpRequest, customer_id: Annotated[int, Path(ge=1, le
         "addresses": [_address(a, current) for a in customer.addresses.all()],
         "lines": [_line(line) for line in customer.lines.all()],
         "open_cases": [case_item(c) for c in open_cases_of(customer.pk)],
+    }
+
+
+def _ref(customer: Customer) -> dict:
+    return {
+        "id": customer.pk,
+        "name": customer.full_name,
+        "account_number": customer.account_number,
+    }
+
+
+@router.post("/{customer_id}/merge", response=s.MergeOut, summary="Attach an unidentified sender")
+def merge(
+    request: HttpRequest,
+    customer_id: Annotated[int, Path(ge=1, le=s.MAX_ID)],
+    payload: s.MergeIn,
+):
+    """Move the prospect's cases, messages, calls and contact points to `into`, audited.
+
+    422 if the customer in the URL is not an unidentified sender (or is already
+    merged), or if `into` is one, or is the same customer.
+    """
+    prospect = Customer.objects.filter(pk=customer_id).first()
+    if prospect is None:
+        raise NotFound(_("No customer with the id %(id)s.") % {"id": customer_id})
+    into = Customer.objects.filter(pk=payload.into).first()
+    if into is None:
+        raise Invalid(_("No customer with the id %(id)s.") % {"id": payload.into})
+    done = merge_prospect(prospect, into=into, by=agent_of(request), note=payload.note)
+    return {
+        "id": done.pk,
+        "prospect": _ref(prospect),
+        "into": _ref(into),
+        "merged_by": done.merged_by.email,
+        "merged_at": done.merged_at,
+        "note": done.note,
+        "moved": done.moved["counts"],
+        "cases": done.moved["cases"],
     }

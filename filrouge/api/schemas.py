@@ -78,6 +78,11 @@ class NoteIn(Input):
     version: Version | None = Field(None, description="If given, refused when stale.")
 
 
+class MergeIn(Input):
+    into: Id = Field(description="The real customer the unidentified sender is.")
+    note: Reason = ""
+
+
 class ReplyIn(Input):
     channel: Channel
     body: Message
@@ -249,6 +254,17 @@ class CustomerDetail(CustomerItem):
     addresses: list[AddressOut]
     lines: list[LineOut]
     open_cases: list[CaseItem]
+
+
+class MergeOut(Schema):
+    id: int
+    prospect: CustomerRef
+    into: CustomerRef
+    merged_by: str
+    merged_at: datetime
+    note: str
+    moved: dict[str, int] = Field(description="Rows moved per model, e.g. `cases.case`.")
+    cases: list[str] = Field(description="References of the cases moved.")
 
 
 class ErrorOut(Schema):

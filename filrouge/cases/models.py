@@ -186,6 +186,10 @@ class Event(models.Model):
         VISIT = "visit", _("Shop visit")
         TECHNICIAN_REPORT = "technician_report", _("Technician's report")
         PARTNER_LINKED = "partner_linked", _("Entrusted to a partner")
+        # Identity: an unidentified sender's case moved to the real customer, and the
+        # hints (a reference, a line number, a name) that suggest who the sender is.
+        CUSTOMER_ATTACHED = "customer_attached", _("Attached to a customer")
+        POSSIBLE_MATCH = "possible_match", _("Possible match")
 
     class Visibility(models.TextChoices):
         PUBLIC = "public", _("Visible to the customer")

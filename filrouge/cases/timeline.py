@@ -169,3 +169,48 @@ def _priority(e: Event) -> str:
         "from": _label(Priority, e.data.get("from")),
         "to": _label(Priority, e.data.get("to")),
     }
+
+
+@formatter(Event.Kind.CUSTOMER_ATTACHED)
+def _attached(e: Event) -> str:
+    return _(
+        "Attached to customer %(name)s (account %(account)s) by %(by)s; "
+        "it came from the unidentified sender %(sender)s"
+    ) % {
+        "name": e.data.get("to_name", ""),
+        "account": e.data.get("to_account", ""),
+        "by": who(e),
+        "sender": e.data.get("from_name", ""),
+    }
+
+
+def because_text(because: str, value: str) -> str:
+    """Why a sender may be an existing customer, in words (see `channels.identity`)."""
+    texts = {
+        "reference": _("the message quotes the case reference %(value)s"),
+        "line": _("the message gives the line number %(value)s"),
+        "account": _("the message gives the account number %(value)s"),
+        "phone": _("the message gives the phone number %(value)s"),
+        "name": _("the sender’s name, %(value)s, is exactly this customer’s"),
+        "tracking_token": _("the sender quoted a valid tracking link of case %(value)s"),
+        "reply": _("the sender answered our message on case %(value)s"),
+    }
+    return texts.get(because, "%(value)s") % {"value": value}
+
+
+@formatter(Event.Kind.POSSIBLE_MATCH)
+def _possible_match(e: Event) -> str:
+    d = e.data
+    if d.get("case_reference"):
+        text = _("Possible match: customer %(name)s (account %(account)s) / case %(case)s")
+    else:
+        text = _("Possible match: customer %(name)s (account %(account)s)")
+    text %= {
+        "name": d.get("name", ""),
+        "account": d.get("account", ""),
+        "case": d.get("case_reference", ""),
+    }
+    return _("%(match)s — because %(why)s") % {
+        "match": text,
+        "why": because_text(d.get("because", ""), d.get("value", "")),
+    }

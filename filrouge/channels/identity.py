@@ -1,18 +1,48 @@
 """Who wrote: a sender matched to a customer on exact, normalised contact points only.
 
-A display name, a similar address or a guessable case reference are weak
-signals: they never attach a message to a customer. An unknown sender gets a
-prospect file of their own, which an advisor merges into the real customer.
+A display name, a line or account number, a similar address or a guessable
+case reference are weak signals: they never attach a message to a customer.
+An unknown sender gets a prospect file of their own; the weak signals become
+`Hint`s (`possible_matches`), recorded on the prospect's case as a possible
+match (`suggest_merge`) for an advisor to confirm by merging the prospect into
+the real customer (`customers.merge.merge_prospect`).
 """
 
+import re
 import secrets
+from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from filrouge.channels.message import Sender
-from filrouge.customers.models import ContactPoint, Customer
+from filrouge.cases.models import ACTIVE_STATUSES, Case, Event
+from filrouge.cases.services import record_event
+from filrouge.channels.message import Message, Sender
+from filrouge.customers.merge import live_customer
+from filrouge.customers.models import ContactPoint, Customer, Line
+from filrouge.customers.normalise import InvalidContact, fold, normalise_phone
 from filrouge.customers.services import CustomerError, add_contact_point, search_name_for
+
+# Words with a digit, 6 to 20 letters and digits: line ("FTTH00000042") or account numbers.
+_NUMBER = re.compile(r"\b(?=[A-Z]*\d)[A-Z0-9]{6,20}\b", re.IGNORECASE)
+# A French phone number as people type it: "06 12 34 56 78", "+33 6 12 34 56 78", "0612345678".
+_PHONE = re.compile(r"(?<![\d+])(?:\+33[\s.]?|0033[\s.]?|0)[1-9](?:[\s.\-]?\d{2}){4}(?!\d)")
+MAX_NUMBERS = 10  # numbers looked up per message: a message full of digits costs no more
+
+
+@dataclass(frozen=True)
+class Hint:
+    """A signal that the sender may be an existing customer. Shown to an advisor, never acted on.
+
+    `because`: "reference", "line", "account", "phone", "name" (weak), or
+    "tracking_token", "reply" (the sender proved they follow that case).
+    """
+
+    because: str
+    customer: Customer
+    case: Case | None
+    value: str
 
 
 def identify(sender: Sender) -> Customer | None:
@@ -82,3 +112,127 @@ def _channel_of(sender: Sender) -> str:
     if sender.email:
         return "email"
     return "sms" if sender.phone else "social"
+
+
+def settle_prospect(customer: Customer) -> Customer:
+    """The customer a message of an unidentified sender should land on, under a row lock.
+
+    An advisor may have merged the prospect while the message was being routed:
+    the lock waits for that merge, after which `merged_into` names the customer.
+    """
+    if not customer.is_prospect:
+        return customer
+    locked = Customer.objects.select_for_update().get(pk=customer.pk)
+    return live_customer(locked)
+
+
+def possible_matches(message: Message, *, sender: Customer | None) -> tuple[Hint, ...]:
+    """Existing customers (and cases) the message's weak signals point to, strongest first.
+
+    Only real customers are suggested (never a prospect, nor the sender's own file),
+    each (customer, case) once.
+    """
+    found = [*_by_reference(message), *_by_numbers(message), *_by_name(message.sender)]
+    hints, seen = [], set()
+    for hint in found:
+        key = (hint.customer.pk, hint.case.pk if hint.case else None)
+        if hint.customer.is_prospect or hint.customer.merged_into_id or key in seen:
+            continue
+        if sender is not None and hint.customer.pk == sender.pk:
+            continue
+        seen.add(key)
+        hints.append(hint)
+    return tuple(hints)
+
+
+def _by_reference(message: Message) -> list[Hint]:
+    # A tracking link whose token did not check is no better than a bare reference.
+    references = dict.fromkeys(r for r in (message.case_reference, message.tracking_reference) if r)
+    cases = Case.objects.select_related("customer").filter(reference__in=list(references))
+    return [Hint("reference", c.customer, c, c.reference) for c in cases]
+
+
+def _by_numbers(message: Message) -> list[Hint]:
+    text = f"{message.subject}\n{message.text}"
+    phones = []
+    for typed in _PHONE.findall(text)[:MAX_NUMBERS]:
+        try:
+            phones.append(normalise_phone(typed))
+        except InvalidContact:
+            continue
+    words = [w.upper() for w in _NUMBER.findall(text)[:MAX_NUMBERS]]
+    if not phones and not words:
+        return []
+    hints = []
+    lines = Line.objects.select_related("customer").filter(number__in=[*phones, *words])
+    hints += [Hint("line", line.customer, None, line.number) for line in lines]
+    for customer in Customer.objects.filter(account_number__in=words):
+        hints.append(Hint("account", customer, None, customer.account_number))
+    points = ContactPoint.objects.select_related("customer").filter(
+        kind=ContactPoint.Kind.PHONE, value__in=phones
+    )
+    hints += [Hint("phone", p.customer, None, p.display) for p in points]
+    return hints
+
+
+def _by_name(sender: Sender) -> list[Hint]:
+    """The display name equals exactly one real customer's name (in either order)."""
+    words = sender.name.replace('"', "").split()
+    if len(words) < 2:
+        return []
+    first, last = " ".join(words[:-1]), words[-1]
+    names = {fold(f"{last} {first}"), fold(f"{words[0]} {' '.join(words[1:])}")}
+    same = list(
+        Customer.objects.filter(
+            search_name__in=names, is_prospect=False, merged_into__isnull=True
+        ).order_by("pk")[:2]
+    )
+    if len(same) != 1:
+        return []  # nobody, or a name several customers share: no hint at all
+    return [Hint("name", same[0], None, " ".join(words))]
+
+
+def suggest_merge(prospect: Customer, hints: tuple[Hint, ...], *, on: Case | None = None) -> int:
+    """Record each hint as an internal `possible_match` event on the prospect's case
+    (`on`, else their active cases), once per case; returns how many were recorded."""
+    cases = [on] if on is not None else _active_cases(prospect)
+    recorded = 0
+    for case in cases:
+        if case.customer_id != prospect.pk:
+            continue  # merged meanwhile: nothing to suggest any more
+        already = {
+            (d.get("customer"), d.get("case"), d.get("because"))
+            for d in case.events.filter(kind=Event.Kind.POSSIBLE_MATCH).values_list(
+                "data", flat=True
+            )
+        }
+        for hint in hints:
+            data = _hint_data(hint)
+            if (data["customer"], data["case"], data["because"]) in already:
+                continue
+            record_event(
+                case,
+                kind=Event.Kind.POSSIBLE_MATCH,
+                visibility=Event.Visibility.INTERNAL,
+                actor_label="system",
+                data=data,
+            )
+            recorded += 1
+    return recorded
+
+
+def _active_cases(prospect: Customer) -> list[Case]:
+    cases = Case.objects.filter(customer=prospect, status__in=ACTIVE_STATUSES)
+    return list(cases.order_by("-updated_at")[:5])
+
+
+def _hint_data(hint: Hint) -> dict[str, Any]:
+    return {
+        "customer": hint.customer.pk,
+        "name": hint.customer.full_name,
+        "account": hint.customer.account_number,
+        "case": hint.case.pk if hint.case else None,
+        "case_reference": hint.case.reference if hint.case else "",
+        "because": hint.because,
+        "value": hint.value,
+    }

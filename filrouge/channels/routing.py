@@ -14,13 +14,24 @@ The rules, strongest first (each has its own test in tests/test_routing.py):
 
 A link to a case that can no longer reopen (closed, cancelled, rejected) opens
 a new case for that case's customer instead (`after_closed`).
+
+Identity hints ride along, they never change the case chosen:
+
+- a message that lands on an unidentified sender's file (a prospect, or a new
+  one) carries `hints`: the weak signals (a case reference without its token, a
+  line, account or phone number, a display name equal to exactly one
+  customer's) pointing at real customers. They are recorded on the prospect's
+  case as possible matches, and the sender is asked once to prove who they are.
+- a message linked by rule 1 or 2 to a real customer's case while its sender's
+  address belongs to a prospect names that prospect (`prospect`) with a strong
+  hint: the advisor is offered to merge it.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from filrouge.cases.models import ACTIVE_STATUSES, Case, Intent
 from filrouge.cases.tokens import check_tracking_token
-from filrouge.channels.identity import identify
+from filrouge.channels.identity import Hint, identify, possible_matches
 from filrouge.channels.message import Message
 from filrouge.channels.models import InboundMessage, OutboundMessage
 from filrouge.channels.topics import guess_intent, is_followup
@@ -33,14 +44,23 @@ class Route:
     customer: Customer | None  # None: an unknown sender, who gets a prospect file
     case: Case | None  # None: open a new case
     intent: str
+    hints: tuple[Hint, ...] = ()  # who the sender may be: see the module's docstring
+    prospect: Customer | None = None  # the sender's own prospect file, linked to another's case
 
 
 def choose_case(message: Message) -> Route:
     intent = guess_intent(message.subject, message.text)
     linked, rule = _linked_case(message)
     if linked is not None:
-        return _onto(linked, rule=rule, intent=intent)
+        return _with_proof(message, _onto(linked, rule=rule, intent=intent), linked, rule)
     known = identify(message.sender)
+    route = _route_known(message, known, intent)
+    if route.customer is None or route.customer.is_prospect:
+        return replace(route, hints=possible_matches(message, sender=route.customer))
+    return route
+
+
+def _route_known(message: Message, known: Customer | None, intent: str) -> Route:
     claimed = _case(message.case_reference) if message.case_reference else None
     if claimed is not None and known is not None and claimed.customer_id == known.pk:
         return _onto(claimed, rule="reference", intent=intent)
@@ -57,6 +77,19 @@ def choose_case(message: Message) -> Route:
             return Route("same_topic", known, same[0], intent)
     rule = "unverified_reference" if message.case_reference else "new_case"
     return Route(rule, known, None, intent)
+
+
+def _with_proof(message: Message, route: Route, linked: Case, rule: str) -> Route:
+    """A reply or a valid tracking link proves the sender follows `linked`: if their
+    address is a prospect's, that prospect is the same person as the case's customer."""
+    if linked.customer.is_prospect:
+        # Linked to a prospect's own case (our question answered): still unidentified.
+        return replace(route, hints=possible_matches(message, sender=linked.customer))
+    sender = identify(message.sender)
+    if sender is None or not sender.is_prospect or sender.pk == linked.customer_id:
+        return route
+    proof = Hint(rule, linked.customer, linked, linked.reference)
+    return replace(route, hints=(proof,), prospect=sender)
 
 
 def _onto(case: Case, *, rule: str, intent: str) -> Route:

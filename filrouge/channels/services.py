@@ -26,6 +26,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Case as SqlCase
 from django.db.models import F, Value, When
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from filrouge.accounts.models import Agent
@@ -34,16 +35,17 @@ from filrouge.cases.services import (
     CaseError,
     open_case,
     receive_message,
+    record_contact,
     record_event,
     send_reply,
 )
 from filrouge.channels import tasks
 from filrouge.channels.email import parse as email_parse
 from filrouge.channels.email import transport as email_transport
-from filrouge.channels.identity import create_prospect
+from filrouge.channels.identity import create_prospect, settle_prospect, suggest_merge
 from filrouge.channels.message import DeliveryRefused, Message, ParseError
 from filrouge.channels.models import InboundMessage, OutboundMessage
-from filrouge.channels.routing import choose_case
+from filrouge.channels.routing import Route, choose_case
 from filrouge.channels.sms import keywords as sms_keywords
 from filrouge.channels.sms import parse as sms_parse
 from filrouge.channels.sms import transport as sms_transport
@@ -220,7 +222,7 @@ def _file(inbound: InboundMessage) -> None:
 
 def _land(inbound: InboundMessage, message: Message) -> None:
     route = choose_case(message)
-    customer = route.customer or create_prospect(message.sender)
+    customer = settle_prospect(route.customer or create_prospect(message.sender))
     body = message.text or message.subject or _attachment_names(message) or "-"
     if route.case is not None:
         event = receive_message(route.case, channel=message.channel, body=body)
@@ -241,6 +243,18 @@ def _land(inbound: InboundMessage, message: Message) -> None:
     if note := ON_LANDING.get(inbound.channel):
         note(inbound, message)
     inbound.save()
+    if route.hints:
+        _suggest(route, case, message)
+
+
+def _suggest(route: Route, case: Case, message: Message) -> None:
+    """Who the sender may be, for an advisor to confirm (see `routing`): on the sender's
+    prospect file, and, for weak hints, one question to the sender to prove it."""
+    if route.prospect is not None:
+        suggest_merge(route.prospect, route.hints)
+    elif case.customer.is_prospect:
+        suggest_merge(case.customer, route.hints, on=case)
+        ask_for_identity(case, channel=message.channel, public=message.is_public)
 
 
 def _parts(inbound: InboundMessage) -> list[InboundMessage]:
@@ -335,6 +349,56 @@ def reply(
         outbound = prepare(case, event)  # a CaseError here rolls the answer back too
         transaction.on_commit(partial(tasks.deliver_outbound.enqueue, outbound.pk))
     return event
+
+
+IDENTITY_REQUEST = "identity_request"  # `data["auto"]` of the question asked by `ask_for_identity`
+
+
+def ask_for_identity(case: Case, *, channel: str, public: bool = False) -> Event | None:
+    """Ask an unidentified sender, once per case, for what proves who they are.
+
+    Sent as an answer on the channel they used, through the same delivery as an
+    advisor's (`reply`), in the operator's language. On a public post the
+    question invites a private message: a line number is never asked in public.
+    Returns None when already asked, or when the channel cannot carry it (no
+    sender for it, opted out...): the possible match is on the case all the same.
+    """
+    if channel not in SENDERS:
+        return None
+    asked = case.events.filter(kind=Event.Kind.MESSAGE_OUT, data__auto=IDENTITY_REQUEST)
+    if asked.exists():
+        return None
+    with translation.override(settings.LANGUAGE_CODE):
+        body = _identity_question(public=public)
+    prepare, _send = SENDERS[channel]
+    try:
+        with transaction.atomic():
+            event = record_contact(
+                case,
+                kind=Event.Kind.MESSAGE_OUT,
+                channel=channel,
+                data={"body": body, "auto": IDENTITY_REQUEST},
+                actor_label="system",
+                reopen=False,
+            )
+            outbound = prepare(case, event)
+    except CaseError as exc:
+        logger.info("No identity question on %s: %s", case.reference, exc)
+        return None
+    transaction.on_commit(partial(tasks.deliver_outbound.enqueue, outbound.pk))
+    return event
+
+
+def _identity_question(*, public: bool) -> str:
+    if public:
+        return _(
+            "Hello, to find your case, please send us a private message with your line "
+            "number or the tracking link you received by SMS or e-mail."
+        )
+    return _(
+        "Hello, to find your case, please reply with your line number or the tracking "
+        "link you received by SMS or e-mail."
+    )
 
 
 def deliver_outbound(outbound_id: int) -> str:

@@ -1,5 +1,6 @@
 """Customers, how to reach them, where they live, and the lines they pay for."""
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -35,6 +36,17 @@ class Customer(models.Model):
     # Created from a message whose sender matched nobody: an advisor checks who
     # it is and merges it into the real customer (never guessed on a weak match).
     is_prospect = models.BooleanField(_("unidentified sender"), default=False)
+    # Set when an advisor merged this prospect into the real customer
+    # (`customers.merge.merge_prospect`): the row stays so that old links
+    # redirect, but it holds nothing any more and no search finds it.
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["last_name", "first_name"]
@@ -145,3 +157,41 @@ class Line(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_product_display()} {self.number}"
+
+
+class CustomerMerge(models.Model):
+    """The audit record of one prospect merged into a customer: who, when, what moved.
+
+    `prospect_snapshot` keeps who the prospect was at the time (name, account,
+    contact points), since those move or may be edited later; `moved` counts the
+    rows moved per model (`"cases.case": 2`) and lists the case references.
+    """
+
+    prospect = models.ForeignKey(
+        Customer, verbose_name=_("prospect"), on_delete=models.PROTECT, related_name="merges_out"
+    )
+    into = models.ForeignKey(
+        Customer, verbose_name=_("merged into"), on_delete=models.PROTECT, related_name="merges_in"
+    )
+    merged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("merged by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    merged_at = models.DateTimeField(_("merged at"))
+    note = models.TextField(_("note"), blank=True)
+    prospect_snapshot = models.JSONField(_("the prospect as it was"), default=dict)
+    moved = models.JSONField(_("what moved"), default=dict)
+
+    class Meta:
+        ordering = ["-merged_at"]
+        constraints = [
+            # A prospect is merged once: its row then points to the customer for good.
+            models.UniqueConstraint(fields=["prospect"], name="customer_merge_once")
+        ]
+        verbose_name = _("customer merge")
+        verbose_name_plural = _("customer merges")
+
+    def __str__(self) -> str:
+        return f"{self.prospect_id} → {self.into_id}"

@@ -31,10 +31,11 @@ def search_customers(query: str, *, limit: int = 25) -> QuerySet[Customer]:
     """Customers matching a phone, an e-mail, an account number or a name prefix.
 
     Each branch is an exact or prefix match on an indexed column, so the cost
-    does not grow with the number of customers.
+    does not grow with the number of customers. Merged prospects are left out.
     """
     query = query.strip()
-    customers = Customer.objects.all()
+    # A prospect merged into a customer holds nothing any more: only its customer is found.
+    customers = Customer.objects.filter(merged_into__isnull=True)
     if not query:
         return customers.none()
     if "@" in query:

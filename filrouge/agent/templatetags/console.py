@@ -162,6 +162,16 @@ def timeline_item(event: Event) -> str:
                 linebreaksbr(note),
             )
         )
+    if event.kind == Event.Kind.POSSIBLE_MATCH and isinstance(data.get("customer"), int):
+        # One click to the merge's confirmation page (which says if it was merged since).
+        target = reverse("agent:attach_confirm", args=[event.customer_id, data["customer"]])
+        parts.append(
+            format_html(
+                '<p class="match"><a href="{}">{}</a></p>',
+                target,
+                _("Attach the sender to this customer"),
+            )
+        )
     if data.get("reason") and event.actor_id:
         parts.append(
             format_html(

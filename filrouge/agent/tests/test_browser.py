@@ -140,3 +140,46 @@ def test_a_handover_without_note_is_refused_in_the_browser_and_nothing_changes(
     expect(page.locator("details.action-transfert .errorlist")).to_be_visible()
     _shot(page, "5-refused-handover")
     assert Case.objects.get(pk=case.pk).owner == awa
+
+
+def test_an_advisor_attaches_an_unidentified_sender_to_the_customer(browser_page, live_server):
+    from playwright.sync_api import expect
+
+    from filrouge.channels.identity import create_prospect
+    from filrouge.channels.message import Sender
+    from filrouge.customers.models import CustomerMerge
+    from filrouge.customers.tests.factories import CustomerFactory, PhoneFactory
+
+    page, base = browser_page, live_server.url
+    awa = AgentFactory(email="awa@test.example", first_name="Awa", last_name="Diallo")
+    durand = CustomerFactory(first_name="Paul", last_name="Durand")
+    PhoneFactory(customer=durand, value="+33612345678")
+    prospect = create_prospect(Sender(email="paul.d@exemple.fr", name="Paul D"))
+    case = make_case(customer=prospect, subject="Plus de fibre depuis lundi")
+
+    _log_in(page, base, "awa@test.example")
+    page.goto(f"{base}/agent/clients/{prospect.pk}/")
+    page.evaluate("window.stillHere = true")
+    page.fill("section.attach input[name=q]", "06 12 34 56 78")
+    page.click("section.attach button[type=submit]")
+    expect(page.locator("#attach-results")).to_contain_text("Paul Durand")
+    assert page.evaluate("window.stillHere") is True  # htmx filled the results in place
+    _shot(page, "6-attach-search")
+    page.click("#attach-results a:has-text('Rattacher à ce client')")
+    page.wait_for_url(f"{base}/agent/clients/{prospect.pk}/rattacher/{durand.pk}/")
+    expect(page.locator("#attach-confirm")).to_contain_text(case.reference)
+    page.fill("#id_note", "Reconnu au téléphone")
+    _shot(page, "7-attach-confirm")
+    page.click("#attach-confirm button[type=submit]")
+    page.wait_for_url(f"{base}/agent/clients/{durand.pk}/")
+    expect(page.locator("table.cases")).to_contain_text(case.reference)
+    _shot(page, "8-attached")
+
+    merge = CustomerMerge.objects.get()
+    assert (merge.prospect_id, merge.into_id, merge.merged_by, merge.note) == (
+        prospect.pk,
+        durand.pk,
+        awa,
+        "Reconnu au téléphone",
+    )
+    assert Case.objects.get(pk=case.pk).customer_id == durand.pk

@@ -17,6 +17,7 @@ PATHS = {
     "/api/v1/cases/{reference}/promises/{promise_id}/break": {"post"},
     "/api/v1/customers": {"get"},
     "/api/v1/customers/{customer_id}": {"get"},
+    "/api/v1/customers/{customer_id}/merge": {"post"},
     "/api/v1/partner/technician-reports": {"post"},
 }
 

@@ -162,3 +162,75 @@ def test_another_customers_cases_are_never_candidates():
     _customer()
     route = choose_case(message(text="Ma facture est fausse"))
     assert route.case is None
+
+
+# Identity hints: weak signals never attach, they are suggested (see routing's docstring).
+
+
+def test_a_reference_from_an_unknown_sender_is_only_a_hint_on_their_own_file():
+    case = make_case(customer=_customer())
+    route = choose_case(
+        message(
+            email="inconnu@exemple.fr",
+            subject=f"Suite {case.reference}",
+            case_reference=case.reference,
+        )
+    )
+    assert (route.rule, route.customer, route.case) == ("unverified_reference", None, None)
+    assert [(h.because, h.customer, h.case) for h in route.hints] == [
+        ("reference", case.customer, case)
+    ]
+
+
+def test_a_line_or_account_number_or_phone_in_the_text_is_only_a_hint():
+    from filrouge.customers.tests.factories import LineFactory, PhoneFactory
+
+    fibre = LineFactory(number="FTTH00000042")
+    account = CustomerFactory(account_number="C000000777")
+    mobile = PhoneFactory(value="+33612345678").customer
+    route = choose_case(
+        message(
+            email="inconnu@exemple.fr",
+            text="Ma ligne FTTH00000042, compte c000000777, mon portable 06 12 34 56 78.",
+        )
+    )
+    assert (route.rule, route.customer, route.case) == ("new_case", None, None)
+    assert {(h.because, h.customer) for h in route.hints} == {
+        ("line", fibre.customer),
+        ("account", account),
+        ("phone", mobile),
+    }
+
+
+def test_a_display_name_is_a_hint_only_when_exactly_one_customer_has_it():
+    anne = CustomerFactory(first_name="Anne", last_name="Lefèvre")
+    route = choose_case(message(email="inconnu@exemple.fr", name="Anne Lefevre"))
+    assert [(h.because, h.customer) for h in route.hints] == [("name", anne)]
+    CustomerFactory(first_name="Anne", last_name="Lefèvre")
+    assert choose_case(message(email="inconnu@exemple.fr", name="Anne Lefevre")).hints == ()
+
+
+def test_a_known_customer_gets_no_hints():
+    anne = _customer()
+    other = make_case(customer=_customer("paul@exemple.fr"))
+    route = choose_case(message(subject=other.reference, case_reference=other.reference))
+    assert (route.customer, route.hints) == (anne, ())
+
+
+def test_a_tracking_link_from_a_prospects_address_suggests_merging_that_prospect():
+    from filrouge.channels.identity import create_prospect
+    from filrouge.channels.message import Sender
+
+    case = make_case(customer=_customer())
+    prospect = create_prospect(Sender(email="inconnu@exemple.fr"))
+    route = choose_case(
+        message(
+            email="inconnu@exemple.fr",
+            tracking_reference=case.reference,
+            tracking_token=make_tracking_token(case),
+        )
+    )
+    assert (route.rule, route.case, route.prospect) == ("tracking_token", case, prospect)
+    assert [(h.because, h.customer, h.case) for h in route.hints] == [
+        ("tracking_token", case.customer, case)
+    ]
