@@ -11,6 +11,8 @@ A link that does not open — unknown reference, wrong token, expired — always
 gets the same page with the same status (404), after the same work.
 """
 
+from functools import wraps
+
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -41,19 +43,29 @@ def _private(response: HttpResponse, *, referrer: str = "no-referrer") -> HttpRe
 
 
 def _page(request, template, context, *, status=200, referrer="no-referrer") -> HttpResponse:
-    """Render in the language asked for by `?lang=` (remembered in Django's language
-    cookie), else the one LocaleMiddleware chose (cookie, then Accept-Language)."""
-    chosen = request.GET.get("lang", "")
-    if chosen not in dict(settings.LANGUAGES):
-        chosen = ""
-    with translation.override(chosen or translation.get_language()):
-        context = {**context, "path_without_lang": _without_lang(request)}
-        response = render(request, template, context, status=status)
-    if chosen:
+    context = {"path_without_lang": _without_lang(request), **context}
+    return _private(render(request, template, context, status=status), referrer=referrer)
+
+
+def _language_from_query(view):
+    """`?lang=en` (or `fr`) renders the page in that language and remembers it in Django's
+    language cookie; otherwise LocaleMiddleware's choice stands (cookie, Accept-Language).
+    A link, not a form: under `no-referrer` a form post would fail the CSRF check."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        chosen = request.GET.get("lang", "")
+        if chosen not in dict(settings.LANGUAGES):
+            return view(request, *args, **kwargs)
+        with translation.override(chosen):
+            request.LANGUAGE_CODE = chosen
+            response = view(request, *args, **kwargs)
         response.set_cookie(
             settings.LANGUAGE_COOKIE_NAME, chosen, max_age=365 * 86400, samesite="Lax"
         )
-    return _private(response, referrer=referrer)
+        return response
+
+    return wrapper
 
 
 def _without_lang(request: HttpRequest) -> str:
@@ -63,12 +75,17 @@ def _without_lang(request: HttpRequest) -> str:
     return f"{request.path}?{encoded}&" if encoded else f"{request.path}?"
 
 
+# The neutral pages echo nothing of the link asked for: their language switch leads
+# to the page for asking a new link.
+_NEUTRAL = {"path_without_lang": "/suivi/?"}
+
+
 def _invalid(request: HttpRequest) -> HttpResponse:
-    return _page(request, "portal/invalid.html", {}, status=404)
+    return _page(request, "portal/invalid.html", _NEUTRAL, status=404)
 
 
 def _limited(request: HttpRequest, limit: limits.Limit) -> HttpResponse:
-    response = _page(request, "portal/limited.html", {}, status=429)
+    response = _page(request, "portal/limited.html", _NEUTRAL, status=429)
     response["Retry-After"] = str(limit.seconds)
     return response
 
@@ -86,6 +103,7 @@ def _open(request: HttpRequest, reference: str, token: str) -> Case | HttpRespon
 
 
 @require_GET
+@_language_from_query
 def track(request: HttpRequest, reference: str) -> HttpResponse:
     """`/suivi/<reference>/?t=<token>`: the case as its customer follows it."""
     token = request.GET.get("t", "")
@@ -98,6 +116,7 @@ def track(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@_language_from_query
 def reply(request: HttpRequest, reference: str) -> HttpResponse:
     """`/suivi/<reference>/message/`: the customer writes on their case (text, one file)."""
     token = request.POST.get("t", "") if request.method == "POST" else request.GET.get("t", "")
@@ -141,6 +160,7 @@ def _reply_page(request, case, token, form, *, status=200) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@_language_from_query
 def new_link(request: HttpRequest) -> HttpResponse:
     """`/suivi/`: ask for the tracking link again; it goes to the contact point on file only."""
     form = NewLinkForm(request.POST or None)
