@@ -5,10 +5,10 @@ from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
-from filrouge.channels.offline.files import UploadRefused, check_upload
+from filrouge.channels.offline.files import UploadRefused
 from filrouge.customers.normalise import InvalidContact, normalise_email, normalise_phone
 from filrouge.portal.selectors import normalise_reference
-from filrouge.portal.services import ACCEPTED, MAX_TEXT
+from filrouge.portal.services import MAX_TEXT, check_file
 
 
 class ReplyForm(forms.Form):
@@ -29,7 +29,7 @@ class ReplyForm(forms.Form):
         upload = self.cleaned_data.get("file")
         if upload:
             try:
-                check_upload(upload, accepted=ACCEPTED)
+                check_file(upload)
             except UploadRefused as refused:
                 raise forms.ValidationError(str(refused)) from refused
         return upload

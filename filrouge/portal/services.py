@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import partial
 
+from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -29,7 +30,7 @@ from filrouge.cases.models import OPEN_STATUSES, Case, Event
 from filrouge.cases.services import CaseError, record_contact, record_event
 from filrouge.channels import tasks as channel_tasks
 from filrouge.channels.email.transport import new_message_id
-from filrouge.channels.offline.files import IMAGES, PDF, check_upload
+from filrouge.channels.offline.files import IMAGES, PDF, UploadRefused, check_upload, sniff
 from filrouge.channels.offline.models import Document
 from filrouge.channels.outbound import queue_delivery
 from filrouge.channels.sms.keywords import has_opted_out
@@ -59,7 +60,7 @@ def post_message(
         )
     if case.status not in OPEN_STATUSES:
         raise CaseError(_("This case is closed: it no longer takes messages."))
-    content_type = check_upload(upload, accepted=ACCEPTED) if upload is not None else ""
+    content_type = check_file(upload) if upload is not None else ""
     with _removed_on_failure() as stored, transaction.atomic():
         Case.objects.select_for_update().filter(pk=case.pk).first()
         if submission and (
@@ -80,6 +81,18 @@ def post_message(
         )
         Document.objects.filter(pk__in=[d.pk for d in stored]).update(event=event)
     return event
+
+
+def check_file(upload: UploadedFile) -> str:
+    """The file's real type (read from its first bytes) if it is a photo or a PDF within the
+    offline documents' size limit; else `UploadRefused` with a message for the customer."""
+    fits = 0 < (upload.size or 0) <= settings.FILROUGE_UPLOAD_MAX_BYTES
+    if fits and sniff(upload) not in ACCEPTED:
+        raise UploadRefused(
+            _("“%(name)s” is neither a photo (JPEG or PNG) nor a PDF.")
+            % {"name": upload.name or _("the file")}
+        )
+    return check_upload(upload, accepted=ACCEPTED)
 
 
 def _store(case: Case, upload: UploadedFile, content_type: str) -> Document:
