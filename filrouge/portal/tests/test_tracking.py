@@ -221,3 +221,12 @@ def test_the_page_reads_in_a_constant_number_of_queries(awa, django_assert_max_n
         send_reply(case, by=awa, channel=Channel.EMAIL, body=f"Réponse {n}")
     with django_assert_max_num_queries(6):
         assert _page(case).status_code == 200
+
+
+def test_the_advisor_case_page_shows_the_customer_link_to_copy(awa):
+    case = make_case(owner=awa)
+    client = Client()
+    client.force_login(awa)
+    html = client.get(f"/agent/dossiers/{case.reference}/").content.decode()
+    assert "Lien de suivi client" in html
+    assert f"http://127.0.0.1:8000{tracking_path(case)}" in html
