@@ -31,7 +31,8 @@ from filrouge.portal.links import tracking_path
 from filrouge.portal.selectors import normalise_reference, tracked_case, tracking_page
 from filrouge.portal.services import post_message
 
-# A body larger than this is refused before it is read (the file limit plus the form).
+# A body larger than this is refused before the form looks at it (the file limit plus the
+# form). Django has already received it by then (the CSRF check reads the POST data).
 MAX_BODY = settings.FILROUGE_UPLOAD_MAX_BYTES + 64 * 1024
 
 
