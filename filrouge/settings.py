@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "filrouge.partners",
     "filrouge.api",
     "filrouge.agent",
+    "filrouge.portal",
 ]
 
 MIDDLEWARE = [
@@ -246,3 +247,6 @@ PHONE_WEBHOOK_SECRET = os.environ.get("PHONE_WEBHOOK_SECRET") or _dev_secret("ph
 PHONE_SIGNATURE_TOLERANCE = int(os.environ.get("PHONE_SIGNATURE_TOLERANCE", "300"))
 # Letters and technicians' photos (channels/offline): the largest file accepted, in bytes.
 FILROUGE_UPLOAD_MAX_BYTES = int(os.environ.get("FILROUGE_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
+# Customer tracking pages (portal): the address customers reach us at, for links sent
+# outside any request (a fresh tracking link, notifications). No trailing slash.
+FILROUGE_PUBLIC_URL = os.environ.get("FILROUGE_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")

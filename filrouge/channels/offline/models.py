@@ -32,6 +32,8 @@ class Document(models.Model):
     class Kind(models.TextChoices):
         LETTER = "letter", _("Scanned letter")
         PHOTO = "photo", _("Technician's photo")
+        # A photo or PDF the customer sent from their tracking page (portal).
+        CUSTOMER = "customer", _("Sent by the customer")
 
     case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="documents")
     event = models.ForeignKey(

@@ -36,6 +36,19 @@ class Command(BaseCommand):
         self.stdout.write("Cases to follow (logged in as agent1@demo.example):")
         for reference, description in summary.showcase:
             self.stdout.write(f"  {reference}  {description}")
+        self._tracking_links([reference for reference, _description in summary.showcase])
+
+    def _tracking_links(self, references: list[str]) -> None:
+        """The customer's side of the showcase cases: links that open without any login."""
+        from filrouge.cases.models import Case
+        from filrouge.portal.links import tracking_url
+
+        cases = Case.objects.filter(reference__in=references).order_by("reference")
+        if not cases:
+            return
+        self.stdout.write("Follow them as the customer (no login; also on each case page):")
+        for case in cases:
+            self.stdout.write(f"  {tracking_url(case)}")
 
     def _logins(self, outcome: Outcome) -> None:
         users = logins()
