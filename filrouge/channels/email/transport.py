@@ -23,6 +23,7 @@ from filrouge.channels.message import DeliveryRefused
 from filrouge.channels.models import InboundMessage, OutboundMessage
 from filrouge.channels.outbound import queue_delivery
 from filrouge.customers.models import Channel, ContactPoint
+from filrouge.portal.links import tracking_url
 
 MAX_REFERENCES = 20
 SMTP_TIMEOUT = 30
@@ -96,11 +97,16 @@ def new_message_id() -> str:
 
 
 def _body(outbound: OutboundMessage, event: Event) -> str:
-    signature = event.actor.display_name if event.actor_id else _("Customer care")
+    # Customers read an advisor's first name and team, never the surname.
+    signature = _("Customer care")
+    if event.actor_id:
+        team = event.actor.team.name if event.actor.team_id else signature
+        signature = f"{event.actor.first_name} — {team}"
     footer = _("Your case: %(reference)s. Reply to this e-mail to add to it.") % {
         "reference": outbound.case.reference
     }
-    return f"{event.data.get('body', '')}\n\n-- \n{signature}\n{footer}\n"
+    follow = _("Follow it online: %(url)s") % {"url": tracking_url(outbound.case)}
+    return f"{event.data.get('body', '')}\n\n-- \n{signature}\n{footer}\n{follow}\n"
 
 
 def _customer_address(case: Case) -> str:

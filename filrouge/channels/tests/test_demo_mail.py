@@ -21,6 +21,7 @@ from filrouge.channels.models import InboundMessage
 from filrouge.channels.services import reply
 from filrouge.customers.models import Channel
 from filrouge.customers.tests.factories import EmailFactory
+from filrouge.portal.links import tracking_url
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -67,7 +68,8 @@ def test_the_sample_mail_lands_on_the_case_and_the_answer_arrives_threaded_in_th
     [message] = case.events.filter(kind=Event.Kind.MESSAGE_IN)
     assert "Toujours rien" in message.data["body"]
 
-    reply(case, body="Un technicien passe jeudi.", channel=Channel.EMAIL, by=AgentFactory())
+    advisor = AgentFactory(first_name="Awa", last_name="Diallo")
+    reply(case, body="Un technicien passe jeudi.", channel=Channel.EMAIL, by=advisor)
     call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
     folder, lines = sink
     [kept] = list(folder.glob("*.eml"))
@@ -76,6 +78,10 @@ def test_the_sample_mail_lands_on_the_case_and_the_answer_arrives_threaded_in_th
     assert answer["In-Reply-To"] == f"<{inbound.external_id}>"
     assert case.reference in answer["Subject"]
     assert f"In-Reply-To: <{inbound.external_id}>" in lines[0]
+    text = answer.get_content()
+    assert f"Awa — {advisor.team.name}" in text
+    assert "Diallo" not in text  # customers never read an advisor's surname
+    assert tracking_url(case) in text
 
 
 def test_the_sample_mail_needs_a_customer_with_an_open_case(listener):
