@@ -30,14 +30,23 @@ from django.test.utils import CaptureQueriesContext
 
 from filrouge.accounts.models import Agent
 from filrouge.cases import selectors
-from filrouge.cases.models import ACTIVE_STATUSES, Case, Event
+from filrouge.cases.models import ACTIVE_STATUSES, OPEN_STATUSES, Case, Event
 from filrouge.core.demo import Options, load
 from filrouge.core.demo.staff import agent_by_email, agent_count, demo_password, ensure_staff
 from filrouge.customers.models import Customer
 from filrouge.customers.normalise import format_phone
 from filrouge.customers.selectors import search_customers
+from filrouge.portal.links import tracking_path
 
-TARGETS_MS = {"case": 50, "case_long": 50, "queue": 80, "search_phone": 150, "search_name": 150}
+TARGETS_MS = {
+    "case": 50,
+    "case_long": 50,
+    "queue": 80,
+    "search_phone": 150,
+    "search_name": 150,
+    "tracking": 30,
+    "tracking_long": 30,
+}
 
 
 @dataclass
@@ -185,6 +194,19 @@ def samples(rng: random.Random, requests: int) -> dict[str, list]:
         # The longest timelines, by the case version (one step per event or so).
         cursor.execute("SELECT reference, id FROM cases_case ORDER BY version DESC LIMIT 50")
         long_cases = cursor.fetchall()
+        # What customers follow: cases not finished (a finished case's link expires).
+        following = [s.value for s in OPEN_STATUSES]
+        cursor.execute(
+            "SELECT reference, id FROM cases_case WHERE id = ANY(%s) AND status = ANY(%s)",
+            [ids, following],
+        )
+        tracked = cursor.fetchall()[:requests]
+        cursor.execute(
+            "SELECT reference, id FROM cases_case WHERE status = ANY(%s)"
+            " ORDER BY version DESC LIMIT 50",
+            [following],
+        )
+        tracked_long = cursor.fetchall()
         cursor.execute("SELECT min(id), max(id) FROM customers_customer")
         low, high = cursor.fetchone()
         picks = [rng.randint(low, high) for _ in range(requests * 2)]
@@ -199,18 +221,35 @@ def samples(rng: random.Random, requests: int) -> dict[str, list]:
         )
         names = [n[: rng.randint(3, 6)].lower() for (n,) in cursor.fetchall()]
     lengths = dict(
-        Event.objects.filter(case_id__in=[i for _, i in cases + long_cases])
+        Event.objects.filter(
+            case_id__in=[i for _, i in cases + long_cases + tracked + tracked_long]
+        )
         .values_list("case_id")
         .annotate(n=Count("id"))
         .values_list("case_id", "n")
     )
-    return {"cases": cases, "long": long_cases, "phones": phones, "names": names, "len": lengths}
+    return {
+        "cases": cases,
+        "long": long_cases,
+        "tracked": tracked,
+        "tracked_long": tracked_long,
+        "phones": phones,
+        "names": names,
+        "len": lengths,
+    }
 
 
 def measure_pages(agent: Agent, picked: dict, requests: int, rng) -> list[Measure]:
-    client = Client(HTTP_HOST="127.0.0.1")
-    client.force_login(agent)
+    advisor = Client(HTTP_HOST="127.0.0.1")
+    advisor.force_login(agent)
+    customer = Client(HTTP_HOST="127.0.0.1")  # the tracking page: no account, a link
     lengths = picked["len"]
+    links = {
+        pk: tracking_path(case)
+        for pk, case in Case.objects.in_bulk(
+            [i for _, i in picked["tracked"] + picked["tracked_long"]]
+        ).items()
+    }
     plan = [
         ("case", "/agent/dossiers/<ref>/", [f"/agent/dossiers/{r}/" for r, _ in picked["cases"]],
          [lengths.get(i, 0) for _, i in picked["cases"]]),
@@ -222,13 +261,21 @@ def measure_pages(agent: Agent, picked: dict, requests: int, rng) -> list[Measur
          [f"/agent/recherche/?q={p}" for p in picked["phones"]], []),
         ("search_name", "/agent/recherche/?q=<name prefix>",
          [f"/agent/recherche/?q={n}" for n in picked["names"]], []),
+        ("tracking", "/suivi/<ref>/?t=<token> (customer)",
+         [links[i] for _, i in picked["tracked"]],
+         [lengths.get(i, 0) for _, i in picked["tracked"]]),
+        ("tracking_long", "/suivi/<ref>/?t=<token> (longest timelines)",
+         [links[i] for _, i in picked["tracked_long"]],
+         [lengths.get(i, 0) for _, i in picked["tracked_long"]]),
     ]  # fmt: skip
     results = []
     for name, label, urls, timeline_lengths in plan:
         measure = Measure(name, label, target_ms=TARGETS_MS[name])
         measure.timeline_lengths = timeline_lengths
 
-        def get(url: str) -> None:
+        client = customer if name.startswith("tracking") else advisor
+
+        def get(url: str, client: Client = client) -> None:
             response = client.get(url)
             if response.status_code != 200:
                 raise CommandError(f"{url} answered {response.status_code}")
