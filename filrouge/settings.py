@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "filrouge.partners",
     "filrouge.api",
     "filrouge.agent",
+    "filrouge.selfcare",
 ]
 
 MIDDLEWARE = [

@@ -186,6 +186,8 @@ class Event(models.Model):
         VISIT = "visit", _("Shop visit")
         TECHNICIAN_REPORT = "technician_report", _("Technician's report")
         PARTNER_LINKED = "partner_linked", _("Entrusted to a partner")
+        # Self-care (selfcare/cancellation): a contract cancelled online by the customer.
+        CANCELLATION_REQUESTED = "cancellation_requested", _("Cancellation requested online")
 
     class Visibility(models.TextChoices):
         PUBLIC = "public", _("Visible to the customer")
