@@ -13,11 +13,12 @@ from django.utils.translation import gettext_lazy as _
 
 from filrouge.core.clock import today
 from filrouge.customers.models import Line
-from filrouge.customers.normalise import InvalidContact, looks_like_phone, normalise_phone
+from filrouge.customers.normalise import InvalidContact, normalise_phone
 from filrouge.selfcare.cancellation import services
 from filrouge.selfcare.models import CancellationReason
 
 _ACCOUNT = re.compile(r"^[A-Z0-9]{4,20}$")
+_LINE_ID = re.compile(r"^[A-Z]+[0-9]{4,16}$")  # FTTH00000001: a line that is not a phone
 _KEY = re.compile(r"^[0-9a-f]{32}$")
 
 
@@ -74,7 +75,7 @@ class CancellationForm(forms.Form):
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-    key = forms.CharField(widget=forms.HiddenInput, max_length=32)
+    key = forms.CharField(widget=forms.HiddenInput, required=False)
 
     line: Line | None = None
     identity_failed = False
@@ -103,17 +104,19 @@ class CancellationForm(forms.Form):
 
     def clean_line_number(self) -> str:
         raw = self.cleaned_data["line_number"].strip()
-        if looks_like_phone(raw):
+        compact = re.sub(r"[\s.()-]", "", raw).upper()
+        if compact.lstrip("+").isdigit():  # a phone number: it must be a real one
             try:
                 return normalise_phone(raw)
             except InvalidContact as exc:
-                raise forms.ValidationError(str(exc)) from exc
-        value = re.sub(r"[\s.-]", "", raw).upper()
-        if not _ACCOUNT.match(value):
+                raise forms.ValidationError(
+                    _("“%(value)s” is not a valid phone number.") % {"value": raw}
+                ) from exc
+        if not _LINE_ID.match(compact):
             raise forms.ValidationError(
                 _("This is not a line number: give the phone number of the line, as on your bill.")
             )
-        return value
+        return compact
 
     def clean_requested_end_date(self):
         requested = self.cleaned_data["requested_end_date"]
@@ -126,14 +129,10 @@ class CancellationForm(forms.Form):
     def clean_reason_text(self) -> str:
         return self.cleaned_data["reason_text"].strip()
 
-    def clean_key(self) -> str:
-        value = self.cleaned_data["key"]
-        if not _KEY.match(value):
-            raise forms.ValidationError(_("This form is damaged: reload the page."))
-        return value
-
     def clean(self):
         data = super().clean()
+        if not _KEY.match(data.get("key") or ""):  # hidden: its error shows above the form
+            self.add_error(None, _("This form is damaged: reload the page."))
         if not data.get("email") and not data.get("postal_address") and "email" not in self.errors:
             self.add_error(
                 "email",
