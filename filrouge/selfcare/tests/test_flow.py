@@ -82,7 +82,7 @@ def test_three_clicks_open_one_case_for_the_retention_team_with_the_reason(clien
     assert describe(event) == (
         "Résiliation demandée en ligne pour la ligne Fibre +33140000001 : fin le "
         "3 décembre 2026 (au plus tard dix jours après réception) · Motif : Trop cher · "
-        "Matériel à rendre avant le 2 janvier 2027"
+        "Matériel à rendre au plus tard le 2 janvier 2027"
     )
     delivery = OutboundMessage.objects.get()
     assert (delivery.recipient, delivery.state) == ("lucie.martin@exemple.fr", "pending")
