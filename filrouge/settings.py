@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "filrouge.api",
     "filrouge.agent",
     "filrouge.portal",
+    "filrouge.selfcare",
 ]
 
 MIDDLEWARE = [

@@ -14,5 +14,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("hooks/", include("filrouge.channels.urls")),
     path("suivi/", include("filrouge.portal.urls")),
+    path("", include("filrouge.selfcare.urls")),  # /resiliation/ (online cancellation)
     path("i18n/", include("django.conf.urls.i18n")),
 ]

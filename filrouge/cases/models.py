@@ -190,6 +190,8 @@ class Event(models.Model):
         # hints (a reference, a line number, a name) that suggest who the sender is.
         CUSTOMER_ATTACHED = "customer_attached", _("Attached to a customer")
         POSSIBLE_MATCH = "possible_match", _("Possible match")
+        # Self-care (selfcare/cancellation): a contract cancelled online by the customer.
+        CANCELLATION_REQUESTED = "cancellation_requested", _("Cancellation requested online")
 
     class Visibility(models.TextChoices):
         PUBLIC = "public", _("Visible to the customer")

@@ -23,7 +23,7 @@ from filrouge.channels.message import DeliveryRefused
 from filrouge.channels.models import InboundMessage, OutboundMessage
 from filrouge.channels.outbound import queue_delivery
 from filrouge.customers.models import Channel, ContactPoint
-from filrouge.portal.links import tracking_url
+from filrouge.portal.links import tracking_path, tracking_url
 
 MAX_REFERENCES = 20
 SMTP_TIMEOUT = 30
@@ -105,8 +105,12 @@ def _body(outbound: OutboundMessage, event: Event) -> str:
     footer = _("Your case: %(reference)s. Reply to this e-mail to add to it.") % {
         "reference": outbound.case.reference
     }
-    follow = _("Follow it online: %(url)s") % {"url": tracking_url(outbound.case)}
-    return f"{event.data.get('body', '')}\n\n-- \n{signature}\n{footer}\n{follow}\n"
+    body = str(event.data.get("body", ""))
+    closing = ["-- ", signature, footer]
+    # Once is enough: a notice or an acknowledgement may carry the link in its text.
+    if tracking_path(outbound.case) not in body:
+        closing.append(_("Follow it online: %(url)s") % {"url": tracking_url(outbound.case)})
+    return body + "\n\n" + "\n".join(closing) + "\n"
 
 
 def _customer_address(case: Case) -> str:

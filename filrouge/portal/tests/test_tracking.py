@@ -230,3 +230,9 @@ def test_the_advisor_case_page_shows_the_customer_link_to_copy(awa):
     html = client.get(f"/agent/dossiers/{case.reference}/").content.decode()
     assert "Lien de suivi client" in html
     assert f"http://127.0.0.1:8000{tracking_path(case)}" in html
+
+
+def test_every_portal_page_offers_the_online_cancellation_in_its_footer(client):
+    page = client.get("/suivi/")
+    assert 'href="/resiliation/"' in page.content.decode()
+    assert "Résilier votre contrat" in page.content.decode()
