@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "filrouge.cases",
     "filrouge.channels",
     "filrouge.partners",
+    "filrouge.notifications",
     "filrouge.api",
     "filrouge.agent",
 ]
@@ -175,6 +176,12 @@ LOGGING = {
 # Domain settings: knobs, never meanings (statuses and URLs are not configurable).
 FILROUGE_DEFAULT_REGION = "FR"
 FILROUGE_BROKEN_PROMISE_PRIORITY_BUMP = 1
+# Where customers reach this site: the base of the links sent to them (tracking, unsubscribe).
+FILROUGE_PUBLIC_URL = os.environ.get("FILROUGE_PUBLIC_URL", "http://127.0.0.1:8000")
+# Notifications (filrouge/notifications): no SMS in these hours, local time of the zone,
+# except incident notices the customer asked to receive at any hour.
+FILROUGE_SMS_QUIET_HOURS = (21, 8)
+FILROUGE_SMS_QUIET_HOURS_ZONE = "Europe/Paris"
 
 # Channels: provider endpoints and secrets, from the environment only. The base
 # URLs are settings so tests (and a sandbox) can point the adapters elsewhere.

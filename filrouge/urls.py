@@ -13,5 +13,6 @@ urlpatterns = [
     path("agent/", include("filrouge.agent.urls")),
     path("api/v1/", api.urls),
     path("hooks/", include("filrouge.channels.urls")),
+    path("notifications/", include("filrouge.notifications.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
