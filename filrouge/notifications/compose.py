@@ -75,9 +75,10 @@ def sms(case: Case, events: Sequence[Event], *, tracking: str, unsubscribe: str)
     """A text that fits `SMS_MAX_PARTS` parts once the adapter added the case footer.
 
     Written in GSM-7 characters only (a single "ê" would make every part 67 characters
-    instead of 153); changes that do not fit are counted, not cut silently.
+    instead of 153). The newest change comes first; those that do not fit are counted,
+    not cut silently: the tracking link shows them all.
     """
-    said = [gsm7(line) for line in changes(events)]
+    said = [gsm7(line) for line in reversed(changes(events))]  # the newest first
     for shown in range(len(said), 0, -1):
         text = _sms_text(said[:shown], len(said) - shown, tracking, unsubscribe)
         if _fits(case, text):
@@ -98,7 +99,7 @@ def _sms_text(shown: list[str], hidden: int, tracking: str, unsubscribe: str) ->
             "count": hidden
         }
     lines = [
-        gsm7(_("News on your case: %(news)s.") % {"news": news}),
+        gsm7(_("News: %(news)s.") % {"news": news}),
         gsm7(_("Follow it: %(url)s") % {"url": tracking}),
     ]
     if unsubscribe:

@@ -103,7 +103,7 @@ TEMPLATES: dict[str, Template] = {
             parameters=("reference", "update", "tracking_url", "unsubscribe_url"),
             preview=gettext_lazy(
                 "News about your case %(reference)s: %(update)s. Follow it: %(tracking_url)s "
-                "To stop these news: %(unsubscribe_url)s"
+                "To stop receiving these messages: %(unsubscribe_url)s"
             ),
         ),
         Template(
