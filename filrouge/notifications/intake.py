@@ -25,6 +25,11 @@ def note_event(event: Event, case: Case) -> Notification | None:
     """Put a notified event in a notification; None when the customer is not told."""
     if not rules.is_notified(event):
         return None
+    with transaction.atomic():  # a savepoint inside the caller's transaction, if any
+        return _gather(event, case)
+
+
+def _gather(event: Event, case: Case) -> Notification | None:
     customer = case.customer
     if customer.is_prospect:
         return None  # an unidentified sender: an advisor checks who it is first
