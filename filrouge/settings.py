@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "filrouge.cases",
     "filrouge.channels",
     "filrouge.partners",
+    "filrouge.notifications",
     "filrouge.api",
     "filrouge.agent",
     "filrouge.portal",
@@ -177,6 +178,10 @@ LOGGING = {
 # Domain settings: knobs, never meanings (statuses and URLs are not configurable).
 FILROUGE_DEFAULT_REGION = "FR"
 FILROUGE_BROKEN_PROMISE_PRIORITY_BUMP = 1
+# Notifications (filrouge/notifications): no SMS in these hours, local time of the zone,
+# except incident notices the customer asked to receive at any hour.
+FILROUGE_SMS_QUIET_HOURS = (21, 8)
+FILROUGE_SMS_QUIET_HOURS_ZONE = "Europe/Paris"
 
 # Channels: provider endpoints and secrets, from the environment only. The base
 # URLs are settings so tests (and a sandbox) can point the adapters elsewhere.
@@ -248,6 +253,6 @@ PHONE_WEBHOOK_SECRET = os.environ.get("PHONE_WEBHOOK_SECRET") or _dev_secret("ph
 PHONE_SIGNATURE_TOLERANCE = int(os.environ.get("PHONE_SIGNATURE_TOLERANCE", "300"))
 # Letters and technicians' photos (channels/offline): the largest file accepted, in bytes.
 FILROUGE_UPLOAD_MAX_BYTES = int(os.environ.get("FILROUGE_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
-# Customer tracking pages (portal): the address customers reach us at, for links sent
-# outside any request (a fresh tracking link, notifications). No trailing slash.
+# Where customers reach this site: the base of the links sent to them outside any
+# request (tracking links, unsubscribe links, notifications). No trailing slash.
 FILROUGE_PUBLIC_URL = os.environ.get("FILROUGE_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")

@@ -15,5 +15,6 @@ urlpatterns = [
     path("hooks/", include("filrouge.channels.urls")),
     path("suivi/", include("filrouge.portal.urls")),
     path("", include("filrouge.selfcare.urls")),  # /resiliation/ (online cancellation)
+    path("notifications/", include("filrouge.notifications.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

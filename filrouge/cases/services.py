@@ -53,10 +53,14 @@ def record_event(
     data: dict[str, Any] | None = None,
     at: datetime | None = None,
 ) -> Event:
-    """Append one event to a case's timeline (or a customer's, when there is no case)."""
+    """Append one event to a case's timeline (or a customer's, when there is no case).
+
+    A public event on a case is also handed to notifications (in this transaction),
+    which decide whether and when the customer is told.
+    """
     if case is None and customer is None:
         raise ValueError("An event belongs to a case or at least to a customer.")
-    return Event.objects.create(
+    event = Event.objects.create(
         case=case,
         customer_id=case.customer_id if case is not None else customer.pk,
         kind=kind,
@@ -67,6 +71,12 @@ def record_event(
         data=data or {},
         created_at=at or now(),
     )
+    if case is not None and visibility == PUBLIC:
+        # Imported here: notifications build on channels, which build on this module.
+        from filrouge.notifications.intake import note_event
+
+        note_event(event, case)
+    return event
 
 
 def allocate_references(year: int, count: int = 1) -> list[str]:

@@ -88,6 +88,8 @@ def _message_in(e: Event) -> str:
 
 @formatter(Event.Kind.MESSAGE_OUT)
 def _message_out(e: Event) -> str:
+    if e.data.get("notification"):  # written by filrouge/notifications
+        return _("Customer notified via %(channel)s") % {"channel": _label(Channel, e.channel)}
     return _("Answer sent via %(channel)s") % {"channel": _label(Channel, e.channel)}
 
 

@@ -94,6 +94,27 @@ TEMPLATES: dict[str, Template] = {
                 "News about your case %(reference)s: %(update)s. Reply here to answer us."
             ),
         ),
+        # Notifications (filrouge/notifications): what changed, with the tracking link, and
+        # for news the customer may refuse, the unsubscribe link; "utility" category at Meta.
+        Template(
+            key="case_news",
+            name="filrouge_case_news",
+            language="fr",
+            parameters=("reference", "update", "tracking_url", "unsubscribe_url"),
+            preview=gettext_lazy(
+                "News about your case %(reference)s: %(update)s. Follow it: %(tracking_url)s "
+                "To stop receiving these messages: %(unsubscribe_url)s"
+            ),
+        ),
+        Template(
+            key="case_news_essential",
+            name="filrouge_case_news_essential",
+            language="fr",
+            parameters=("reference", "update", "tracking_url"),
+            preview=gettext_lazy(
+                "News about your case %(reference)s: %(update)s. Follow it: %(tracking_url)s"
+            ),
+        ),
     )
 }
 
