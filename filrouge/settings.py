@@ -245,3 +245,16 @@ PHONE_WEBHOOK_SECRET = os.environ.get("PHONE_WEBHOOK_SECRET") or _dev_secret("ph
 PHONE_SIGNATURE_TOLERANCE = int(os.environ.get("PHONE_SIGNATURE_TOLERANCE", "300"))
 # Letters and technicians' photos (channels/offline): the largest file accepted, in bytes.
 FILROUGE_UPLOAD_MAX_BYTES = int(os.environ.get("FILROUGE_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
+
+# E-mail from a mailbox (channels/email/imap.py), for operators whose care address is a
+# mailbox rather than an MTA relaying to `filrouge smtpd`: `filrouge poll_imap` reads it.
+# IMAP_SECURITY: "ssl" (IMAPS, port 993), "starttls" (port 143, then TLS) or "none"
+# (plain text: only for a server on this host).
+IMAP_HOST = os.environ.get("IMAP_HOST", "")
+IMAP_SECURITY = os.environ.get("IMAP_SECURITY", "ssl").strip().lower()
+IMAP_PORT = int(os.environ.get("IMAP_PORT") or ("993" if IMAP_SECURITY == "ssl" else "143"))
+IMAP_USER = os.environ.get("IMAP_USER", "")
+IMAP_PASSWORD = os.environ.get("IMAP_PASSWORD", "")
+IMAP_MAILBOX = os.environ.get("IMAP_MAILBOX", "INBOX")
+IMAP_POLL_INTERVAL = float(os.environ.get("IMAP_POLL_INTERVAL", "60"))  # seconds
+IMAP_TIMEOUT = float(os.environ.get("IMAP_TIMEOUT", "30"))  # seconds, per network operation
