@@ -200,7 +200,10 @@ def _payload(part: EmailMessage) -> bytes:
         return payload
     inner = part.get_payload()
     if isinstance(inner, list) and inner:
-        return inner[0].as_bytes(policy=policy.SMTP)
+        try:
+            return inner[0].as_bytes(policy=policy.SMTP)
+        except Exception:  # noqa: BLE001 - a forwarded mail we cannot re-serialise
+            return str(inner[0]).encode("utf-8", errors="replace")
     return str(inner or "").encode("utf-8", errors="replace")
 
 
