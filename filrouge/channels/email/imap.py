@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.conf import settings
+from django.db import transaction
 
 from filrouge.channels.email.models import MailboxCursor
 from filrouge.channels.email.parse import read_message_id
@@ -112,6 +113,9 @@ def poll(
     should_stop: Callable[[], bool] = lambda: False,
 ) -> PollResult:
     """Read the mailbox's new messages into `store_inbound`, resuming from the cursor."""
+    if transaction.get_connection().in_atomic_block:
+        # Inside a transaction, "committed" would come after "flagged \Seen": refuse.
+        raise RuntimeError("poll() must run outside a transaction")
     config.check()
     with _session(config) as client:
         uidvalidity, exists, writable = _open(client, config)

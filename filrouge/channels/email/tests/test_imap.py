@@ -249,3 +249,11 @@ def test_the_task_polls_the_configured_mailbox(client, mailbox):
     result.refresh()
     assert result.return_value == 1
     assert InboundMessage.objects.filter(external_id="task@exemple.fr").exists()
+
+
+@pytest.mark.django_db
+def test_polling_inside_a_transaction_is_refused(settings):
+    # Under the test's transaction nothing would be committed before the \Seen flag.
+    settings.IMAP_HOST, settings.IMAP_USER, settings.IMAP_SECURITY = "127.0.0.1", "c", "none"
+    with pytest.raises(RuntimeError, match="outside a transaction"):
+        imap.poll(imap.MailboxSettings.from_settings())
