@@ -256,5 +256,8 @@ IMAP_PORT = int(os.environ.get("IMAP_PORT") or ("993" if IMAP_SECURITY == "ssl" 
 IMAP_USER = os.environ.get("IMAP_USER", "")
 IMAP_PASSWORD = os.environ.get("IMAP_PASSWORD", "")
 IMAP_MAILBOX = os.environ.get("IMAP_MAILBOX", "INBOX")
+# A PEM file of the CA(s) to trust for the server's certificate instead of the system's
+# (a private CA or a self-signed server); the host name is checked either way.
+IMAP_CA_FILE = os.environ.get("IMAP_CA_FILE", "")
 IMAP_POLL_INTERVAL = float(os.environ.get("IMAP_POLL_INTERVAL", "60"))  # seconds
 IMAP_TIMEOUT = float(os.environ.get("IMAP_TIMEOUT", "30"))  # seconds, per network operation

@@ -23,6 +23,7 @@ untouched, so the next poll resumes where the last good one stopped.
 import base64
 import imaplib
 import logging
+import os
 import re
 import ssl
 import time
@@ -64,6 +65,7 @@ class MailboxSettings:
     mailbox: str = "INBOX"
     security: str = "ssl"
     timeout: float = 30.0
+    ca_file: str = ""  # trust these CAs instead of the system's
 
     @classmethod
     def from_settings(cls) -> "MailboxSettings":
@@ -75,7 +77,12 @@ class MailboxSettings:
             mailbox=settings.IMAP_MAILBOX or "INBOX",
             security=settings.IMAP_SECURITY,
             timeout=settings.IMAP_TIMEOUT,
+            ca_file=settings.IMAP_CA_FILE,
         )
+
+    def tls_context(self) -> ssl.SSLContext:
+        """Certificate and host name verified, against IMAP_CA_FILE or the system's CAs."""
+        return ssl.create_default_context(cafile=self.ca_file or None)
 
     @property
     def label(self) -> str:
@@ -88,6 +95,8 @@ class MailboxSettings:
             raise MailboxMisconfigured(
                 f"IMAP_SECURITY={self.security!r}: expected one of {', '.join(SECURITIES)}"
             )
+        if self.ca_file and not os.path.isfile(self.ca_file):
+            raise MailboxMisconfigured(f"IMAP_CA_FILE={self.ca_file!r} is not a readable file")
         if self.security == "none" and self.host.lower() not in LOOPBACK:
             raise MailboxMisconfigured(
                 "IMAP_SECURITY=none would send the password in clear: it is only allowed "
@@ -169,7 +178,7 @@ def _session(config: MailboxSettings) -> Iterator[imaplib.IMAP4]:
             client: imaplib.IMAP4 = imaplib.IMAP4_SSL(
                 config.host,
                 config.port,
-                ssl_context=ssl.create_default_context(),
+                ssl_context=config.tls_context(),
                 timeout=config.timeout,
             )
         else:
@@ -177,7 +186,7 @@ def _session(config: MailboxSettings) -> Iterator[imaplib.IMAP4]:
     try:
         if config.security == "starttls":
             with _step("negotiating STARTTLS with", config):
-                client.starttls(ssl_context=ssl.create_default_context())
+                client.starttls(ssl_context=config.tls_context())
         with _step("logging in (user or password refused?) to", config):
             client.login(config.user, config.password)
         yield client

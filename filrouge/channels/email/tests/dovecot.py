@@ -1,10 +1,11 @@
 """A real IMAP server for tests: Debian's Dovecot, started in a temporary directory.
 
 Its own configuration (nothing of /etc/dovecot is read), one passwd-file user,
-maildir storage, plain IMAP on a free port of 127.0.0.1, no SSL; stopped and
-removed afterwards. Dovecot starts as root and drops to unprivileged users
-(`dovecot`, `dovenull` from the package, and `nobody` for the mailbox), so the
-tests that use it skip when not run as root or when Dovecot is not installed
+maildir storage, IMAP (with STARTTLS) and IMAPS on free ports of 127.0.0.1
+with a self-signed certificate made for the run; stopped and removed
+afterwards. Dovecot starts as root and drops to unprivileged users (`dovecot`,
+`dovenull` from the package, and `nobody` for the mailbox), so the tests that
+use it skip when not run as root or when Dovecot is not installed
 (`make test` installs it: see the Makefile's `imap-server` target).
 """
 
@@ -26,7 +27,9 @@ state_dir = {root}/state
 log_path = {root}/dovecot.log
 protocols = imap
 listen = 127.0.0.1
-ssl = no
+ssl = yes
+ssl_cert = <{root}/cert.pem
+ssl_key = <{root}/key.pem
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 auth_failure_delay = 0
@@ -46,7 +49,8 @@ service imap-login {{
     port = {port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {tls_port}
   }}
 }}
 """
@@ -55,7 +59,9 @@ service imap-login {{
 @dataclass(frozen=True)
 class ImapServer:
     host: str
-    port: int
+    port: int  # plain IMAP, STARTTLS offered
+    tls_port: int  # IMAPS
+    ca_file: str  # the server's self-signed certificate, for 127.0.0.1 and localhost
     user: str
     password: str
 
@@ -99,8 +105,9 @@ def running_dovecot(user: str = "care", password: str = "mot-de-passe") -> Itera
     (root / "passwd").write_text(
         f"{user}:{{PLAIN}}{password}:{nobody.pw_uid}:{nobody.pw_gid}::{home}::\n"
     )
-    port = _free_port()
-    (root / "dovecot.conf").write_text(CONFIG.format(root=root, port=port))
+    _self_signed_certificate(root)
+    port, tls_port = _free_port(), _free_port()
+    (root / "dovecot.conf").write_text(CONFIG.format(root=root, port=port, tls_port=tls_port))
     process = subprocess.Popen(  # noqa: S603 - the installed dovecot, our config
         [dovecot_binary(), "-F", "-c", str(root / "dovecot.conf")],
         stdout=subprocess.PIPE,
@@ -108,7 +115,15 @@ def running_dovecot(user: str = "care", password: str = "mot-de-passe") -> Itera
     )
     try:
         _wait_until_listening(process, port, root)
-        yield ImapServer(host="127.0.0.1", port=port, user=user, password=password)
+        _wait_until_listening(process, tls_port, root, greeting=b"")
+        yield ImapServer(
+            host="127.0.0.1",
+            port=port,
+            tls_port=tls_port,
+            ca_file=str(root / "cert.pem"),
+            user=user,
+            password=password,
+        )
     finally:
         process.terminate()
         try:
@@ -119,7 +134,36 @@ def running_dovecot(user: str = "care", password: str = "mot-de-passe") -> Itera
         shutil.rmtree(root, ignore_errors=True)
 
 
-def _wait_until_listening(process: subprocess.Popen, port: int, root: Path) -> None:
+def _self_signed_certificate(root: Path) -> None:
+    """cert.pem and key.pem for 127.0.0.1 and localhost, valid two days (openssl comes
+    with dovecot-core)."""
+    subprocess.run(  # noqa: S603 - fixed arguments
+        [
+            shutil.which("openssl") or "/usr/bin/openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1,DNS:localhost",
+            "-keyout",
+            str(root / "key.pem"),
+            "-out",
+            str(root / "cert.pem"),
+        ],
+        check=True,
+        capture_output=True,
+    )
+
+
+def _wait_until_listening(
+    process: subprocess.Popen, port: int, root: Path, greeting: bytes = b"* OK"
+) -> None:
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -128,7 +172,7 @@ def _wait_until_listening(process: subprocess.Popen, port: int, root: Path) -> N
             raise RuntimeError(f"Dovecot did not start: {output}\n{log}")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=1) as probe:
-                if probe.recv(64).startswith(b"* OK"):
+                if not greeting or probe.recv(64).startswith(greeting):
                     return
         except OSError:
             time.sleep(0.1)

@@ -182,6 +182,27 @@ def test_a_mailbox_with_a_french_name_is_read(client, mailbox, settings):
     assert "1 new" in _poll()
 
 
+@pytest.mark.parametrize("security", ["ssl", "starttls"])
+def test_the_mailbox_is_read_over_tls_trusting_the_servers_own_ca(
+    server, client, mailbox, settings, security
+):
+    _put(client, mailbox, raw_mail(message_id=f"<tls-{security}@exemple.fr>"))
+    settings.IMAP_SECURITY, settings.IMAP_CA_FILE = security, server.ca_file
+    settings.IMAP_PORT = server.tls_port if security == "ssl" else server.port
+    assert "1 new" in _poll()
+
+
+@pytest.mark.parametrize("security", ["ssl", "starttls"])
+def test_a_certificate_nobody_vouches_for_is_refused_before_logging_in(
+    server, mailbox, settings, security
+):
+    settings.IMAP_SECURITY, settings.IMAP_CA_FILE = security, ""  # the system's CAs only
+    settings.IMAP_PORT = server.tls_port if security == "ssl" else server.port
+    with pytest.raises(CommandError, match="CERTIFICATE_VERIFY_FAILED"):
+        _poll()
+    assert not MailboxCursor.objects.exists()
+
+
 def test_a_refused_login_is_a_clear_error_and_keeps_the_cursor(mailbox, settings):
     settings.IMAP_PASSWORD = "pas-le-bon"
     MailboxCursor.objects.create(
