@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # Tests never need a real secret; the demo gets a generated one under var/.
 TEST_ENV := SECRET_KEY=test-only-not-secret
 
-.PHONY: install run test lint fmt messages bench browser clean
+.PHONY: install run test lint fmt messages bench browser imap-server system-deps clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,7 +28,17 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 	  else echo "Browser tests need Debian's chromium: sudo apt-get install -y chromium"; exit 1; fi; }
 
-test: install browser
+# Debian's Dovecot is the real IMAP server of the IMAP polling tests (each test run starts
+# its own, in a temporary directory); installed once, as root, if missing. The package's
+# service is never started by us; without it (not root) those tests skip, saying why.
+imap-server:
+	@test -x /usr/sbin/dovecot || { \
+	  if [ "$$(id -u)" = 0 ]; then .ci/apt-install dovecot-imapd; \
+	  else echo "IMAP tests will skip without Debian's Dovecot: sudo apt-get install -y dovecot-imapd"; fi; }
+
+system-deps: browser imap-server
+
+test: install system-deps
 	$(BIN)/ruff check .
 	$(TEST_ENV) $(BIN)/filrouge makemigrations --check --dry-run -v0
 	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS)

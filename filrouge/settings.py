@@ -256,3 +256,19 @@ FILROUGE_UPLOAD_MAX_BYTES = int(os.environ.get("FILROUGE_UPLOAD_MAX_BYTES", str(
 # Where customers reach this site: the base of the links sent to them outside any
 # request (tracking links, unsubscribe links, notifications). No trailing slash.
 FILROUGE_PUBLIC_URL = os.environ.get("FILROUGE_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# E-mail from a mailbox (channels/email/imap.py), for operators whose care address is a
+# mailbox rather than an MTA relaying to `filrouge smtpd`: `filrouge poll_imap` reads it.
+# IMAP_SECURITY: "ssl" (IMAPS, port 993), "starttls" (port 143, then TLS) or "none"
+# (plain text: only for a server on this host).
+IMAP_HOST = os.environ.get("IMAP_HOST", "")
+IMAP_SECURITY = os.environ.get("IMAP_SECURITY", "ssl").strip().lower()
+IMAP_PORT = int(os.environ.get("IMAP_PORT") or ("993" if IMAP_SECURITY == "ssl" else "143"))
+IMAP_USER = os.environ.get("IMAP_USER", "")
+IMAP_PASSWORD = os.environ.get("IMAP_PASSWORD", "")
+IMAP_MAILBOX = os.environ.get("IMAP_MAILBOX", "INBOX")
+# A PEM file of the CA(s) to trust for the server's certificate instead of the system's
+# (a private CA or a self-signed server); the host name is checked either way.
+IMAP_CA_FILE = os.environ.get("IMAP_CA_FILE", "")
+IMAP_POLL_INTERVAL = float(os.environ.get("IMAP_POLL_INTERVAL", "60"))  # seconds
+IMAP_TIMEOUT = float(os.environ.get("IMAP_TIMEOUT", "30"))  # seconds, per network operation

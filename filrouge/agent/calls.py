@@ -23,6 +23,9 @@ from filrouge.channels.phone import selectors
 from filrouge.channels.phone.models import Call
 from filrouge.channels.phone.services import log_call, open_case_for_call
 
+# Stored only after their first bytes proved them (channels.offline.files, email.parse).
+INLINE_TYPES = frozenset({"application/pdf", "image/jpeg", "image/png"})
+
 
 def _call_or_404(call_id: str) -> Call:
     call = selectors.call_by_id(call_id)
@@ -110,8 +113,14 @@ def _logged_message(call_id: str) -> str:
 @login_required
 @require_GET
 def document(request: HttpRequest, pk: int) -> FileResponse:
-    """A scanned letter or a photo, for logged-in agents only (MEDIA_ROOT is never served)."""
+    """A scanned letter, a photo or an e-mail attachment, for logged-in agents only
+    (MEDIA_ROOT is never served). Only a PDF or an image whose first bytes were checked
+    opens in the browser; anything else is a download of opaque bytes, never rendered."""
     doc = get_object_or_404(Document, pk=pk)
+    inline = doc.content_type in INLINE_TYPES
     return FileResponse(
-        doc.file.open("rb"), content_type=doc.content_type, filename=doc.original_name or None
+        doc.file.open("rb"),
+        as_attachment=not inline,
+        content_type=doc.content_type if inline else "application/octet-stream",
+        filename=doc.original_name or None,
     )

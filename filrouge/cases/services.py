@@ -250,8 +250,18 @@ def send_reply(
 
 
 @transaction.atomic
-def receive_message(case: Case, *, channel: str, body: str, sender: str = "customer") -> Event:
-    """A customer's message lands on their case; a resolved case reopens."""
+def receive_message(
+    case: Case,
+    *,
+    channel: str,
+    body: str,
+    sender: str = "customer",
+    data: dict[str, Any] | None = None,
+) -> Event:
+    """A customer's message lands on their case; a resolved case reopens.
+
+    `data` adds facts to the event beside the words (an e-mail's attachments).
+    """
     case = _locked(case, None)
     at = now()
     _save(case, at=at)
@@ -261,7 +271,7 @@ def receive_message(case: Case, *, channel: str, body: str, sender: str = "custo
         visibility=PUBLIC,
         actor_label=sender,
         channel=channel,
-        data={"body": body.strip()},
+        data={**(data or {}), "body": body.strip()},
         at=at,
     )
     if case.status in {Status.RESOLVED, Status.PENDING}:

@@ -8,6 +8,8 @@ import re
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 
+from django.utils.translation import gettext_lazy as _
+
 
 class _NoNul:
     """Strips NUL characters from every text field: no database stores them
@@ -53,7 +55,16 @@ class Attachment(_NoNul):
     content_type: str
     size: int
     accepted: bool = True
-    refused_because: str = ""  # "too_large", "type_not_allowed", "too_many"
+    refused_because: str = ""  # a key of REFUSALS
+
+
+# Why an attachment was not kept, as the case timeline says it (in the reader's language).
+REFUSALS = {
+    "too_large": _("larger than the limit"),
+    "type_not_allowed": _("file type not allowed"),
+    "too_many": _("too many attachments in one message"),
+    "content_mismatch": _("its content is not the type it claims to be"),
+}
 
 
 @dataclass(frozen=True)

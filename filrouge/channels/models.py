@@ -189,5 +189,6 @@ class SocialCursor(models.Model):
 
 
 # Rows kept by channel folders of their own, registered here so they belong to this app.
+from filrouge.channels.email.models import MailboxCursor  # noqa: E402, F401
 from filrouge.channels.offline.models import Document  # noqa: E402, F401
 from filrouge.channels.phone.models import Call  # noqa: E402, F401

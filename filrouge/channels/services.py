@@ -40,6 +40,7 @@ from filrouge.cases.services import (
     send_reply,
 )
 from filrouge.channels import tasks
+from filrouge.channels.email import attachments as email_attachments
 from filrouge.channels.email import parse as email_parse
 from filrouge.channels.email import transport as email_transport
 from filrouge.channels.identity import create_prospect, settle_prospect, suggest_merge
@@ -80,6 +81,11 @@ SCREENS: dict[str, Callable[[InboundMessage, Message], str]] = {
 # before the row is saved (social: public or private, personal data exposed in public).
 ON_LANDING: dict[str, Callable[[InboundMessage, Message], None]] = {
     Channel.SOCIAL: social_flags.note_landing,
+}
+# channel → receive(case, *, inbound, message, body) -> the message's event, for a message
+# with attachments: the channel stores the files with the event (e-mail: the documents).
+WITH_FILES: dict[str, Callable[..., Event]] = {
+    Channel.EMAIL: email_attachments.receive_with_attachments,
 }
 # channel → (prepare(case, event) -> OutboundMessage, send(outbound, event) -> provider id | None)
 SENDERS = {
@@ -224,7 +230,13 @@ def _land(inbound: InboundMessage, message: Message) -> None:
     route = choose_case(message)
     customer = settle_prospect(route.customer or create_prospect(message.sender))
     body = message.text or message.subject or _attachment_names(message) or "-"
-    if route.case is not None:
+    with_files = WITH_FILES.get(inbound.channel) if message.attachments else None
+    if with_files is not None:  # the case first: the files belong to it, the event names them
+        case = route.case or open_case(
+            customer, subject=_subject_for(message), channel=message.channel, intent=route.intent
+        )
+        event = with_files(case, inbound=inbound, message=message, body=body)
+    elif route.case is not None:
         event = receive_message(route.case, channel=message.channel, body=body)
         case = route.case
     else:

@@ -36,3 +36,19 @@ def poll_mastodon() -> int:
     from filrouge.channels.mastodon.poll import poll
 
     return poll(base_url=settings.MASTODON_BASE_URL, token=settings.MASTODON_ACCESS_TOKEN).stored
+
+
+@task()
+def poll_imap() -> int:
+    """Read the care mailbox's new messages (what `filrouge poll_imap --once` does), for a
+    scheduler that enqueues tasks. Returns how many were new; a failure is logged and raised
+    (the task is recorded as failed) with the cursor kept."""
+    import logging
+
+    from filrouge.channels.email.imap import MailboxSettings, MailboxUnavailable, poll
+
+    try:
+        return poll(MailboxSettings.from_settings()).stored
+    except MailboxUnavailable as exc:
+        logging.getLogger("filrouge.channels.email.imap").error("IMAP poll failed: %s", exc)
+        raise

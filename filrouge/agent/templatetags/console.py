@@ -3,7 +3,7 @@
 from django import forms, template
 from django.forms import BoundField
 from django.forms.utils import flatatt
-from django.template.defaultfilters import linebreaksbr
+from django.template.defaultfilters import filesizeformat, linebreaksbr
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.html import format_html, format_html_join
@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from filrouge.cases import timeline
 from filrouge.cases.models import Event, Priority, Status
+from filrouge.channels.message import REFUSALS
 from filrouge.customers.normalise import format_phone
 
 register = template.Library()
@@ -128,6 +129,29 @@ def _documents(documents: list) -> str:
     return format_html('<ul class="documents">{}</ul>', links)
 
 
+def _refused_attachments(refused: list) -> str:
+    """Attachments a customer sent that were not kept, each with why (in the reader's words)."""
+    items = []
+    for item in refused:
+        if not isinstance(item, dict):
+            continue
+        reason = REFUSALS.get(str(item.get("reason")), _("refused"))
+        if isinstance(item.get("limit"), int):
+            reason = _("larger than the %(limit)s limit") % {"limit": filesizeformat(item["limit"])}
+        size = item.get("size") if isinstance(item.get("size"), int) else 0
+        line = _("“%(name)s” (%(size)s): %(reason)s") % {
+            "name": item.get("name") or _("unnamed file"),
+            "size": filesizeformat(size),
+            "reason": reason,
+        }
+        items.append((line,))
+    return format_html(
+        '<ul class="documents refused"><li>{}</li>{}</ul>',
+        _("Attachments not kept:"),
+        format_html_join("", "<li>{}</li>", items),
+    )
+
+
 @register.simple_tag
 def timeline_item(event: Event) -> str:
     """One timeline entry: when, who, public or internal, the sentence, the words.
@@ -154,6 +178,8 @@ def timeline_item(event: Event) -> str:
         )
     if documents := data.get("documents"):
         parts.append(_documents(documents))
+    if refused := data.get("attachments_refused"):
+        parts.append(_refused_attachments(refused))
     if note := data.get("note"):
         parts.append(
             format_html(

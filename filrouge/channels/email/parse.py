@@ -39,6 +39,20 @@ ACCEPTED_TYPES = (
     "message/rfc822",
 )
 REFUSED_EXTENSIONS = (".exe", ".bat", ".cmd", ".com", ".js", ".vbs", ".scr", ".msi", ".jar")
+# Types whose first bytes we can check; an attachment claiming one must have them.
+SIGNATURES = {
+    "application/pdf": (b"%PDF-",),
+    "image/jpeg": (b"\xff\xd8\xff",),
+    "image/png": (b"\x89PNG\r\n\x1a\n",),
+}
+# Windows (MZ), Linux (ELF), macOS (Mach-O) programs and Java classes, whatever they claim.
+EXECUTABLE_MAGIC = (
+    b"MZ",
+    b"\x7fELF",
+    b"\xca\xfe\xba\xbe",
+    b"\xcf\xfa\xed\xfe",
+    b"\xce\xfa\xed\xfe",
+)
 AUTO_SUBJECTS = re.compile(
     r"^\s*(réponse automatique|reponse automatique|absence|message d'absence|"
     r"absent du bureau|automatic reply|auto(matic)?[ -]?reply|out of (the )?office|auto:)",
@@ -157,29 +171,72 @@ def _bodies(mail: EmailMessage) -> tuple[str, str]:
 
 
 def _attachments(mail: EmailMessage) -> tuple[Attachment, ...]:
-    found: list[Attachment] = []
+    return tuple(attachment for attachment, _payload in attachment_parts(mail))
+
+
+def read_attachments(raw: bytes) -> list[tuple[Attachment, bytes]]:
+    """The attachments of raw mail with their decoded contents, judged as `parse` judges them:
+    what the processing task stores (accepted) or lists with the reason (refused)."""
+    return attachment_parts(BytesParser(policy=policy.default).parsebytes(raw))
+
+
+def attachment_parts(mail: EmailMessage) -> list[tuple[Attachment, bytes]]:
+    found: list[tuple[Attachment, bytes]] = []
     for part in mail.iter_attachments() if mail.is_multipart() else ():
         if part.get_content_type() in {"message/delivery-status", "text/rfc822-headers"}:
             continue
-        payload = part.get_payload(decode=True)
-        size = len(payload) if isinstance(payload, bytes) else len(str(part.get_payload()))
+        payload = _payload(part)
         kind = part.get_content_type()
         name = (part.get_filename() or "").strip()[:200]
-        found.append(_judge(Attachment(filename=name, content_type=kind, size=size), len(found)))
-    return tuple(found)
+        attachment = Attachment(filename=name, content_type=kind, size=len(payload))
+        found.append((_judge(attachment, len(found), payload), payload))
+    return found
 
 
-def _judge(attachment: Attachment, index: int) -> Attachment:
-    """Apply the limits: a refused attachment is listed (the advisor sees it was sent), not kept."""
+def _payload(part: EmailMessage) -> bytes:
+    """The attachment's bytes, transfer encoding undone (a forwarded mail: its RFC 822 bytes)."""
+    payload = part.get_payload(decode=True)
+    if isinstance(payload, bytes):
+        return payload
+    inner = part.get_payload()
+    if isinstance(inner, list) and inner:
+        try:
+            return inner[0].as_bytes(policy=policy.SMTP)
+        except Exception:  # noqa: BLE001 - a forwarded mail we cannot re-serialise
+            return str(inner[0]).encode("utf-8", errors="replace")
+    return str(inner or "").encode("utf-8", errors="replace")
+
+
+def sniff(payload: bytes) -> str:
+    """The type the first bytes prove (PDF, JPEG, PNG), "executable" for programs, or ""."""
+    if payload.startswith(EXECUTABLE_MAGIC):
+        return "executable"
+    return next(
+        (kind for kind, magics in SIGNATURES.items() if payload.startswith(magics)),
+        "",
+    )
+
+
+def _judge(attachment: Attachment, index: int, payload: bytes = b"") -> Attachment:
+    """Apply the limits: a refused attachment is listed (the advisor sees it was sent), not kept.
+
+    The declared type and the name decide what is allowed; the first bytes must not be a
+    program, and a type we can check (PDF, JPEG, PNG) must be what the bytes are.
+    """
     reason = ""
+    proven = sniff(payload)
     if index >= MAX_ATTACHMENTS:
         reason = "too_many"
     elif attachment.size > MAX_ATTACHMENT_BYTES:
         reason = "too_large"
-    elif not attachment.content_type.startswith(ACCEPTED_TYPES) or (
-        attachment.filename.lower().endswith(REFUSED_EXTENSIONS)
+    elif (
+        not attachment.content_type.startswith(ACCEPTED_TYPES)
+        or attachment.filename.lower().endswith(REFUSED_EXTENSIONS)
+        or proven == "executable"
     ):
         reason = "type_not_allowed"
+    elif attachment.content_type in SIGNATURES and proven != attachment.content_type:
+        reason = "content_mismatch"
     if not reason:
         return attachment
     return Attachment(

@@ -34,6 +34,7 @@ class Document(models.Model):
         PHOTO = "photo", _("Technician's photo")
         # A photo or PDF the customer sent from their tracking page (portal).
         CUSTOMER = "customer", _("Sent by the customer")
+        ATTACHMENT = "email", _("E-mail attachment")  # see channels/email/attachments.py
 
     case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="documents")
     event = models.ForeignKey(
@@ -42,7 +43,9 @@ class Document(models.Model):
     kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
     file = models.FileField(_("file"), upload_to=random_name, max_length=200)
     original_name = models.CharField(_("original file name"), max_length=200, blank=True)
-    content_type = models.CharField(_("type"), max_length=40)
+    # Checked from the first bytes for PDF, JPEG and PNG; otherwise as the sender declared it
+    # (e-mail attachments), which is why only those three are ever shown inline.
+    content_type = models.CharField(_("type"), max_length=127)
     size = models.PositiveIntegerField(_("size in bytes"))
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
