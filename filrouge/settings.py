@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "filrouge.cases",
     "filrouge.channels",
     "filrouge.partners",
+    "filrouge.appointments",
     "filrouge.api",
     "filrouge.agent",
 ]
