@@ -169,8 +169,12 @@ def book(case: Case, *, slot: Slot, by: Agent | None = None) -> Appointment:
 
 def _lock_live(appointment: Appointment) -> tuple[Case, Appointment]:
     case = _lock_case(appointment.case)
+    # `of=("self",)`: lock the appointment only. Locking its slot here too would take
+    # slot locks out of id order, and two opposite moves would deadlock.
     appointment = (
-        Appointment.objects.select_for_update().select_related("slot").get(pk=appointment.pk)
+        Appointment.objects.select_for_update(of=("self",))
+        .select_related("slot")
+        .get(pk=appointment.pk)
     )
     if appointment.state != Appointment.State.BOOKED:
         raise AppointmentError(_("This appointment was already moved, cancelled or done."))
