@@ -75,8 +75,8 @@ def last_search_day(at: datetime | None = None) -> date:
     return (at or now()).astimezone(PARIS).date() + timedelta(days=SEARCH_DAYS)
 
 
-def free_slots(area: Area | None, *, days: int = SEARCH_DAYS, at: datetime | None = None):
-    """Slots of `area` with a place left, from the first bookable day to `days` days ahead."""
+def open_slots(area: Area | None, *, days: int = SEARCH_DAYS, at: datetime | None = None):
+    """Slots of `area` still before their cut-off, up to `days` days ahead (full ones too)."""
     if area is None:
         return Slot.objects.none()
     local_today = (at or now()).astimezone(PARIS).date()
@@ -84,8 +84,12 @@ def free_slots(area: Area | None, *, days: int = SEARCH_DAYS, at: datetime | Non
         area=area,
         date__gte=first_bookable_day(at),
         date__lte=local_today + timedelta(days=days),
-        booked__lt=F("capacity"),
     ).order_by("date", "half_day")
+
+
+def free_slots(area: Area | None, *, days: int = SEARCH_DAYS, at: datetime | None = None):
+    """The open slots of `area` with a place left."""
+    return open_slots(area, days=days, at=at).filter(booked__lt=F("capacity"))
 
 
 def slots_free_for(line: Line, *, days: int = SEARCH_DAYS, at: datetime | None = None):

@@ -28,9 +28,9 @@ def _diary(case: Case) -> dict:
     line = selectors.service_line(case)
     area = selectors.area_for(line, selectors.visit_address(case, line))
     live = selectors.live_appointment(case)
-    slots = list(selectors.free_slots(area))
-    if live is not None:
-        slots = [s for s in slots if s.pk != live.slot_id]
+    # Full slots are shown too, greyed out: "full" is an answer, an empty list is not.
+    shown = [s for s in selectors.open_slots(area) if live is None or s.pk != live.slot_id]
+    slots = shown if any(s.free for s in shown) else []
     callback = case.promises.filter(
         state=Promise.State.OPEN, description=services.callback_description()
     ).first()

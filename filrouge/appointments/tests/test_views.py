@@ -7,6 +7,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from filrouge.appointments import services
 from filrouge.appointments.models import Appointment, HalfDay
 from filrouge.appointments.tests.helpers import MONDAY_10, TUESDAY, slot, world
 from filrouge.cases.models import Event
@@ -43,8 +44,11 @@ def test_an_advisor_books_moves_and_cancels_from_the_console(client):
     w = world()
     morning, later = slot(w.area), slot(w.area, half=HalfDay.AFTERNOON, day=dt.date(2026, 3, 11))
     client.force_login(w.case.owner)
+    full = slot(w.area, day=dt.date(2026, 3, 12), capacity=1)
+    services.book(world(n=1).case, slot=full)
     page = client.get(_agent_url(w.case)).content.decode()
-    assert "mardi 10 mars" in page
+    assert "Mardi 10 mars" in page
+    assert "Complet" in page  # full slots are shown, greyed out
     assert "Matin (8 h – 13 h)" in page
     response = client.post(_agent_url(w.case, "reserver"), {"slot": morning.pk})
     assert response.status_code == 302
@@ -91,11 +95,10 @@ def test_an_unknown_action_is_a_404_and_the_page_needs_a_login(client):
 def test_no_free_slot_shows_it_and_offers_a_callback_never_a_visit(client):
     w = world()
     full = slot(w.area, capacity=1)
-    from filrouge.appointments import services
-
     services.book(world(n=1).case, slot=full)
     token = make_tracking_token(w.case)
     page = client.get(_customer_url(w.case), {"t": token}).content.decode()
+    assert "Complet" not in page  # no list of full slots: the answer is the callback
     assert "Aucun technicien n’est libre près de chez vous" in page
     assert "Être rappelé" in page
     assert "Votre visite" not in page
@@ -124,8 +127,6 @@ def test_a_full_slot_tells_the_customer_to_choose_another(client):
     w, other = world(), world(n=1)
     s = slot(w.area, capacity=1)
     token = make_tracking_token(w.case)
-    from filrouge.appointments import services
-
     services.book(other.case, slot=s)  # taken while the customer was reading the page
     response = client.post(_customer_url(w.case), {"t": token, "action": "reserver", "slot": s.pk})
     assert response.status_code == 400
@@ -166,8 +167,6 @@ def test_another_case_token_does_not_open_this_case(client):
 def test_the_customer_cannot_mark_a_visit_done(client):
     w = world()
     token = make_tracking_token(w.case)
-    from filrouge.appointments import services
-
     services.book(w.case, slot=slot(w.area, day=TUESDAY))
     response = client.post(_customer_url(w.case), {"t": token, "action": "fait"})
     assert response.status_code == 404
