@@ -93,6 +93,10 @@ def _checked_slot(case: Case, slot: Slot, *, at: datetime) -> Slot:
         raise AppointmentError(_("This slot is not in the customer's area."))
     if slot.cutoff <= at:
         raise TooLate(_("Too late for this slot: visits are booked until 18:00 the day before."))
+    if slot.booked >= slot.capacity:
+        # Seen full already: refuse without queueing for the row lock. Only a
+        # shortcut: the conditional UPDATE in `_take_place` is what decides.
+        raise SlotFull(_("This slot has just been taken. Please choose another one."))
     return slot
 
 
