@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "filrouge.channels",
     "filrouge.partners",
     "filrouge.notifications",
+    "filrouge.appointments",
     "filrouge.api",
     "filrouge.agent",
     "filrouge.portal",

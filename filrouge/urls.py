@@ -10,6 +10,8 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("readyz", core_views.readyz, name="readyz"),
     path("admin/", admin.site.urls),
+    # Before the console's own `dossiers/<reference>/<action>/`: the appointment pages.
+    path("", include("filrouge.appointments.urls")),
     path("agent/", include("filrouge.agent.urls")),
     path("api/v1/", api.urls),
     path("hooks/", include("filrouge.channels.urls")),

@@ -192,6 +192,11 @@ class Event(models.Model):
         POSSIBLE_MATCH = "possible_match", _("Possible match")
         # Self-care (selfcare/cancellation): a contract cancelled online by the customer.
         CANCELLATION_REQUESTED = "cancellation_requested", _("Cancellation requested online")
+        # Technician appointments (filrouge/appointments).
+        APPOINTMENT_BOOKED = "appointment_booked", _("Appointment booked")
+        APPOINTMENT_MOVED = "appointment_moved", _("Appointment moved")
+        APPOINTMENT_CANCELLED = "appointment_cancelled", _("Appointment cancelled")
+        APPOINTMENT_REROUTED = "appointment_rerouted", _("Appointment re-routed")
 
     class Visibility(models.TextChoices):
         PUBLIC = "public", _("Visible to the customer")
@@ -244,6 +249,8 @@ class Promise(models.Model):
         OPEN = "open", _("Open")
         KEPT = "kept", _("Kept")
         BROKEN = "broken", _("Broken")
+        # No longer owed: the customer called off what it was for (a cancelled appointment).
+        WITHDRAWN = "withdrawn", _("Withdrawn")
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="promises")
     description = models.CharField(_("what was promised"), max_length=200)
@@ -252,7 +259,7 @@ class Promise(models.Model):
     )
     made_at = models.DateTimeField(_("made at"))
     due_at = models.DateTimeField(_("due at"))
-    state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.OPEN)
+    state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.OPEN)
     settled_at = models.DateTimeField(_("settled at"), null=True, blank=True)
     settled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

@@ -466,6 +466,34 @@ def break_promise(promise: Promise, *, by: Agent | None, reason: str = "") -> Pr
     return promise
 
 
+@transaction.atomic
+def reschedule_promise(promise: Promise, *, due_at: datetime, description: str) -> Promise:
+    """Give an open promise a new date because the customer chose another one.
+
+    Records no event of its own: it is called only by a service that records
+    why the date changed (an appointment moved), in the same transaction.
+    """
+    promise = Promise.objects.select_for_update().get(pk=promise.pk)
+    if promise.state != Promise.State.OPEN:
+        raise CaseError(_("This promise was already settled."))
+    if due_at <= now():
+        raise CaseError(_("A promise must be due in the future."))
+    promise.due_at, promise.description = due_at, description.strip()[:200]
+    promise.save(update_fields=["due_at", "description"])
+    return promise
+
+
+@transaction.atomic
+def withdraw_promise(promise: Promise, *, by: Agent | None) -> Promise:
+    """Settle an open promise as no longer owed (the customer cancelled what it was for).
+
+    Neither kept nor broken, so it counts in neither figure and escalates
+    nothing. Like `reschedule_promise`, the calling service records the event.
+    """
+    promise, _at = _settle(promise, state=Promise.State.WITHDRAWN, by=by)
+    return promise
+
+
 def _escalate(case: Case, *, at: datetime, why: str) -> None:
     """Raise priority (at least High) and flag the case for the owner's team lead."""
     previous = case.priority

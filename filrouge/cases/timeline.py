@@ -151,6 +151,8 @@ def _escalated(e: Event) -> str:
 
 @formatter(Event.Kind.NEXT_STEP)
 def _next_step(e: Event) -> str:
+    if not e.data.get("text"):
+        return _("Next step cleared")
     due = _when(e.data.get("due"))
     if due:
         return _("Next step: %(text)s (by %(due)s)") % {"text": e.data.get("text", ""), "due": due}

@@ -27,8 +27,14 @@ CUSTOMER_CAUSED_REASONS = frozenset({"customer_replied", "customer_contact"})
 # Essential news go to customers who unsubscribed from case news as well, without an
 # unsubscribe link: the end of the case (it was resolved, closed, refused or cancelled),
 # a case waiting on the customer (nothing moves until they act), and the kinds below
-# (incident notices; appointments that need the customer present add theirs).
-ESSENTIAL_KINDS: set[str] = {"incident_notice"}
+# (incident notices; technician visits, which need the customer present).
+ESSENTIAL_KINDS: set[str] = {
+    "incident_notice",
+    Event.Kind.APPOINTMENT_BOOKED,
+    Event.Kind.APPOINTMENT_MOVED,
+    Event.Kind.APPOINTMENT_CANCELLED,
+    Event.Kind.APPOINTMENT_REROUTED,
+}
 ESSENTIAL_STATUSES = frozenset(
     {Status.PENDING, Status.RESOLVED, Status.CLOSED, Status.REJECTED, Status.CANCELLED}
 )

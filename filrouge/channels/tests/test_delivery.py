@@ -70,7 +70,8 @@ def test_a_reply_is_recorded_with_its_delivery_and_sent_threaded(
     assert message["References"] == "<x@y> <theirs-1@exemple.fr>"
     assert "Un technicien passe jeudi." in sent.body
     assert case.reference in sent.body
-    assert str(agent) in sent.body
+    assert f"Léa — {agent.team.name}" in sent.body  # first name and team, never the surname
+    assert "Martin" not in sent.body
 
 
 def test_delivering_twice_sends_once():

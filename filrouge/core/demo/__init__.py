@@ -48,7 +48,37 @@ def run(options: Options, *, if_empty: bool = False) -> Outcome:
         staff = ensure_staff(agents=agent_count(options.customers), password=password)
         agents = {f"agent{n}": agent_by_email(staff, agent_email(n)) for n in (1, 2)}
         summary = load(options, staff, agents)
+    with transaction.atomic():
+        summary.counts["rendez-vous techniciens"] = _appointments()
+        summary.showcase.extend(_booking_links(summary.showcase))
     return Outcome(summary, "", password)
+
+
+def _booking_links(showcase: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The customer's booking page of the showcase outage case (its link's token)."""
+    from filrouge.cases.models import Case
+    from filrouge.cases.tokens import make_tracking_token
+    from filrouge.core.demo.showcase import DESCRIPTIONS
+
+    links = []
+    for reference, description in showcase:
+        if description == DESCRIPTIONS["outage"]:
+            case = Case.objects.get(reference=reference)
+            url = f"/suivi/{reference}/rendez-vous/?t={make_tracking_token(case)}"
+            links.append((url, "le client de la coupure prend rendez-vous technicien"))
+    return links
+
+
+def _appointments() -> int:
+    """Technician slots for three weeks, the first ones of Paris full (appointments app)."""
+    from filrouge.appointments.demo import seed
+    from filrouge.core.demo.catalogue import COMMUNES
+
+    showcase = Customer.objects.filter(account_number__startswith=ACCOUNT_PREFIX).order_by("pk")
+    return seed(
+        commune_postcode=COMMUNES[0].postcode,
+        skip_customers=set(showcase.values_list("pk", flat=True)[:4]),
+    )
 
 
 __all__ = ["Options", "Outcome", "demo_exists", "run"]

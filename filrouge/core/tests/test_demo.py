@@ -36,6 +36,8 @@ DATA_KEYS = {
     "escalated": {"why", "priority_from", "priority_to", "lead", "lead_name"},
     "next_step": {"text", "due"},
     "intent_changed": {"from", "to"},
+    # The demo books real technician visits to fill the first Paris slots.
+    "appointment_booked": {"appointment", "slot", "date", "half_day", "address"},
 }
 
 

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from filrouge.core.management import pagebench
 
@@ -18,7 +18,17 @@ class Command(BaseCommand):
         pages.add_argument("--requests", type=int, default=200, help="Requests per page.")
         pages.add_argument("--results", default="bench/results", help="Where to write results.")
 
+        slots = sub.add_parser("slots", help="Customers racing for the same technician slots.")
+        slots.add_argument("--customers", type=int, default=500)
+        slots.add_argument("--slots", type=int, default=20)
+        slots.add_argument("--capacity", type=int, default=5, help="Technicians per slot.")
+        slots.add_argument("--clients", type=int, default=40, help="Concurrent connections.")
+        slots.add_argument("--tries", type=int, default=3, help="Slots tried per customer.")
+
     def handle(self, *args, which: str, **options):
+        if which == "slots":
+            self._slots(options)
+            return
         result = pagebench.run(
             customers=options["customers"],
             cases_per_customer=options["cases_per_customer"],
@@ -29,3 +39,23 @@ class Command(BaseCommand):
         self.stdout.write("")
         self.stdout.write(result["markdown"])
         self.stdout.write(f"\nResults written to {result['path']}")
+
+    def _slots(self, o) -> None:
+        import json
+
+        from filrouge.appointments import bench
+
+        try:
+            result = bench.run(
+                customers=o["customers"],
+                slots=o["slots"],
+                capacity=o["capacity"],
+                clients=o["clients"],
+                tries=o["tries"],
+                write=self.stdout.write,
+            )
+        except bench.BenchError as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(json.dumps(result, indent=2, ensure_ascii=False))
+        if not result["passed"]:
+            raise CommandError("Slots over-booked, counters out of step, or unexpected errors.")
