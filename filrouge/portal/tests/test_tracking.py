@@ -19,6 +19,7 @@ from filrouge.cases.services import (
     record_contact,
     send_reply,
     set_next_step,
+    withdraw_promise,
 )
 from filrouge.cases.tests.factories import make_case
 from filrouge.cases.tokens import make_tracking_token
@@ -101,6 +102,25 @@ def test_promises_show_open_kept_and_broken_with_their_dates(awa):
     assert "d’ici le" in html
     assert "Tenue (prévue d’ici le" in html
     assert "Non tenue (prévue d’ici le" in html
+
+
+def test_a_withdrawn_promise_is_not_shown_as_broken(awa):
+    case = make_case(owner=awa)
+    visit = make_promise(
+        case, by=awa, description="Visite du technicien", due_at=timezone.now() + timedelta(days=2)
+    )
+    withdraw_promise(visit, by=awa)
+
+    html = _page(case).content.decode()
+
+    assert "Retirée (plus nécessaire)" in html
+    assert "Non tenue" not in html
+
+
+def test_an_open_case_links_to_booking_a_technician_visit_with_its_token(awa):
+    case = make_case(owner=awa)
+    html = _page(case).content.decode()
+    assert f"/suivi/{case.reference}/rendez-vous/?t={make_tracking_token(case)}" in html
 
 
 @pytest.mark.parametrize(
