@@ -197,6 +197,15 @@ class Event(models.Model):
         APPOINTMENT_MOVED = "appointment_moved", _("Appointment moved")
         APPOINTMENT_CANCELLED = "appointment_cancelled", _("Appointment cancelled")
         APPOINTMENT_REROUTED = "appointment_rerouted", _("Appointment re-routed")
+        # Equipment shipments and moves of house (filrouge/fieldops).
+        SHIPMENT_PREPARED = "shipment_prepared", _("Shipment prepared")
+        SHIPMENT_DISPATCHED = "shipment_dispatched", _("Shipment handed to the carrier")
+        SHIPMENT_DELIVERED = "shipment_delivered", _("Shipment delivered")
+        SHIPMENT_RETURNED = "shipment_returned", _("Shipment returned to sender")
+        SHIPMENT_REROUTED = "shipment_rerouted", _("Shipment re-routed")
+        SHIPMENT_REDIRECT_REQUESTED = "shipment_redirect_requested", _("Redirect requested")
+        SHIPMENT_REDIRECT_TO_DO = "shipment_redirect_to_do", _("Redirect to ask the carrier")
+        MOVE_DECLARED = "move_declared", _("Move of house declared")
 
     class Visibility(models.TextChoices):
         PUBLIC = "public", _("Visible to the customer")

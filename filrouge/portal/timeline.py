@@ -30,6 +30,17 @@ SHOWN = frozenset(
         Kind.PROMISE_BROKEN,
         Kind.CALL,
         Kind.VISIT,
+        Kind.APPOINTMENT_BOOKED,
+        Kind.APPOINTMENT_MOVED,
+        Kind.APPOINTMENT_CANCELLED,
+        Kind.APPOINTMENT_REROUTED,
+        Kind.SHIPMENT_PREPARED,
+        Kind.SHIPMENT_DISPATCHED,
+        Kind.SHIPMENT_DELIVERED,
+        Kind.SHIPMENT_RETURNED,
+        Kind.SHIPMENT_REROUTED,
+        Kind.SHIPMENT_REDIRECT_REQUESTED,
+        Kind.MOVE_DECLARED,
     }
 )
 # Reason codes written by the system and the demo; an advisor's own typed words

@@ -51,6 +51,7 @@ def run(options: Options, *, if_empty: bool = False) -> Outcome:
     with transaction.atomic():
         summary.counts["rendez-vous techniciens"] = _appointments()
         summary.showcase.extend(_booking_links(summary.showcase))
+        summary.showcase.extend(_moving_links(summary.showcase))
     return Outcome(summary, "", password)
 
 
@@ -66,6 +67,24 @@ def _booking_links(showcase: list[tuple[str, str]]) -> list[tuple[str, str]]:
             case = Case.objects.get(reference=reference)
             url = f"/suivi/{reference}/rendez-vous/?t={make_tracking_token(case)}"
             links.append((url, "le client de la coupure prend rendez-vous technicien"))
+    return links
+
+
+def _moving_links(showcase: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The delivery case gets a box being prepared and a visit booked (fieldops app);
+    its customer's move page shows both following them."""
+    from filrouge.cases.models import Case
+    from filrouge.cases.tokens import make_tracking_token
+    from filrouge.core.demo.showcase import DESCRIPTIONS
+    from filrouge.fieldops.demo import seed
+
+    links = []
+    for reference, description in showcase:
+        if description == DESCRIPTIONS["delivery"]:
+            case = Case.objects.get(reference=reference)
+            seed(case)
+            url = f"/suivi/{reference}/demenagement/?t={make_tracking_token(case)}"
+            links.append((url, "le client du colis déménage : la box et le rendez-vous suivent"))
     return links
 
 

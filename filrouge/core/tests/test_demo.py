@@ -38,6 +38,8 @@ DATA_KEYS = {
     "intent_changed": {"from", "to"},
     # The demo books real technician visits to fill the first Paris slots.
     "appointment_booked": {"appointment", "slot", "date", "half_day", "address"},
+    # The delivery case's new box, being prepared (fieldops).
+    "shipment_prepared": {"shipment", "item", "address", "expected_on"},
 }
 
 
@@ -264,3 +266,15 @@ def test_a_rerun_without_the_environment_password_prints_a_password_that_works(m
     output = demo(20)
     password = re.search(r"password: (\S+)", output).group(1)
     assert authenticate(email="agent1@demo.example", password=password) is not None
+
+
+@pytest.mark.django_db
+def test_the_delivery_case_has_a_box_and_a_visit_that_a_move_will_take_along():
+    from filrouge.appointments.models import Appointment
+    from filrouge.fieldops.models import Shipment
+
+    out = demo()
+    shipment = Shipment.objects.get()
+    assert shipment.state == Shipment.State.PREPARING
+    assert Appointment.objects.filter(case=shipment.case, state="booked").exists()
+    assert f"/suivi/{shipment.case.reference}/demenagement/?t=" in out
