@@ -43,10 +43,18 @@ ESSENTIAL_STATUSES = frozenset(
 NIGHT_KINDS: set[str] = {"incident_notice"}
 
 
+# What the customer did themselves that is confirmed to the contact on file all the
+# same: a move declared from a tracking link must not go unnoticed if someone else
+# holds the link (a forwarded e-mail). The same app that adds such a kind lists it here.
+CONFIRMED_KINDS: set[str] = {Event.Kind.MOVE_DECLARED}
+
+
 def is_notified(event: Event) -> bool:
     """Whether the customer is told about this event at all."""
     if event.case_id is None or event.visibility != Event.Visibility.PUBLIC:
         return False
+    if event.kind in CONFIRMED_KINDS:
+        return True
     if event.kind in SILENT_KINDS or event.actor_label == "customer":
         return False
     return not (

@@ -45,6 +45,19 @@ def test_the_customers_own_messages_answers_and_internal_events_are_not_notified
     assert not any(rules.is_notified(e) for e in (incoming, note, answer))
 
 
+def test_a_move_the_customer_declared_is_confirmed_to_them_all_the_same():
+    case = make_case(owner=AgentFactory())
+    moved = record_event(
+        case,
+        kind=Event.Kind.MOVE_DECLARED,
+        visibility=Event.Visibility.PUBLIC,
+        actor_label="customer",
+        channel=Channel.WEB,
+    )
+    assert rules.is_notified(moved)  # someone holding a forwarded link cannot move them unseen
+    assert rules.is_essential(moved)
+
+
 def test_a_case_reopened_because_the_customer_wrote_is_not_notified():
     agent = AgentFactory()
     case = change_status(make_case(owner=agent), to=Status.IN_PROGRESS, by=agent)
