@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "filrouge.partners",
     "filrouge.notifications",
     "filrouge.appointments",
+    "filrouge.surveys",
     "filrouge.api",
     "filrouge.agent",
     "filrouge.portal",

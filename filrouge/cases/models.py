@@ -197,6 +197,8 @@ class Event(models.Model):
         APPOINTMENT_MOVED = "appointment_moved", _("Appointment moved")
         APPOINTMENT_CANCELLED = "appointment_cancelled", _("Appointment cancelled")
         APPOINTMENT_REROUTED = "appointment_rerouted", _("Appointment re-routed")
+        # The customer's survey answer at resolution (filrouge/surveys).
+        SURVEY_ANSWERED = "survey_answered", _("Survey answered")
 
     class Visibility(models.TextChoices):
         PUBLIC = "public", _("Visible to the customer")

@@ -30,6 +30,7 @@ SHOWN = frozenset(
         Kind.PROMISE_BROKEN,
         Kind.CALL,
         Kind.VISIT,
+        Kind.SURVEY_ANSWERED,  # the customer's own answer (its scores; filrouge/surveys)
     }
 )
 # Reason codes written by the system and the demo; an advisor's own typed words
