@@ -141,7 +141,8 @@ def test_what_counts_as_unhappy(scores, reasons):
 
 
 def test_negative_words_fold_case_and_accents():
-    assert negative_words("Vraiment DÉÇUE, une arnaque") == ["arnaque", "decue"]  # in the list's order
+    # In the order of the list, not of the comment.
+    assert negative_words("Vraiment DÉÇUE, une arnaque") == ["arnaque", "decue"]
 
 
 def test_a_low_score_reopens_the_case_and_the_team_lead_follows_up():
