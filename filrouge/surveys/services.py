@@ -161,7 +161,7 @@ def answer_survey(
     form does not ask it then; a value posted all the same is dropped).
     """
     scores = _check(csat, ces, nps, comment)
-    case = Case.objects.select_for_update().select_related("customer").get(pk=case.pk)
+    case = Case.objects.select_for_update(of=("self",)).select_related("customer").get(pk=case.pk)
     if not can_answer(case):
         raise SurveyError(_("The survey opens once your case is resolved."))
     if SurveyAnswer.objects.filter(case=case).exists():
@@ -220,7 +220,11 @@ def _follow_up(case: Case, *, reasons: list[str]) -> Case:
         case = cases.change_status(case, to=Status.IN_PROGRESS, by=None, reason="survey_follow_up")
     else:
         case = _follow_up_case(case, lead=lead)
-    fresh = Case.objects.select_for_update().select_related("owner__team", "team").get(pk=case.pk)
+    fresh = (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("owner__team", "team")
+        .get(pk=case.pk)
+    )
     cases._escalate(fresh, at=now(), why="survey")  # noqa: SLF001 - the same flag as a broken promise
     promiser = lead or case.owner
     if promiser is not None:

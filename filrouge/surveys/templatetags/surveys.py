@@ -22,5 +22,12 @@ def survey_invite(case: Case) -> dict:
 
 @register.inclusion_tag("surveys/agent_card.html")
 def survey_card(case: Case) -> dict:
-    """The customer's answer for the advisor: scores, comment, follow-up asked."""
+    """The customer's answer for the advisor: scores, comment, follow-up asked.
+
+    Looked up only where an answer can be: a resolved or closed case, or one flagged
+    for the team lead (an unhappy answer reopens and flags it). The case page of an
+    open, unflagged case keeps its query count; the answer stays on its timeline.
+    """
+    if not can_answer(case) and case.escalated_at is None:
+        return {"answer": None}
     return {"answer": SurveyAnswer.objects.filter(case_id=case.pk).first()}
