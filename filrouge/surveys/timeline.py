@@ -13,7 +13,7 @@ from filrouge.cases.timeline import formatter
 
 @formatter(Event.Kind.SURVEY_ANSWERED)
 def _answered(e: Event) -> str:
-    d = e.data
+    d = {"csat": "?", "ces": "?", **e.data}  # an event missing a score still reads
     if d.get("nps") is None:
         text = _("Survey answered: satisfaction %(csat)s/5, ease %(ces)s/7") % d
     else:

@@ -193,3 +193,10 @@ def test_an_unhappy_answer_on_a_closed_case_opens_a_follow_up_case_for_the_lead(
     assert follow_up.escalated_at is not None
     assert follow_up.promises.get().made_by == lead
     assert follow_up in queue(lead, "escalated")
+
+
+def test_the_sentence_reads_for_advisors_even_without_scores():
+    from filrouge.cases.timeline import describe
+
+    event = Event(kind=Event.Kind.SURVEY_ANSWERED, data={})
+    assert describe(event) == "Avis donné : satisfaction ?/5, facilité ?/7"
