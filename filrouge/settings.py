@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "filrouge.notifications",
     "filrouge.appointments",
     "filrouge.fieldops",
+    "filrouge.surveys",
     "filrouge.api",
     "filrouge.agent",
     "filrouge.portal",

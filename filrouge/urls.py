@@ -13,6 +13,7 @@ urlpatterns = [
     # Before the console's own `dossiers/<reference>/<action>/`: the appointment pages.
     path("", include("filrouge.appointments.urls")),
     path("", include("filrouge.fieldops.urls")),  # equipment sent, moves of house
+    path("", include("filrouge.surveys.urls")),  # /suivi/<reference>/avis/ (survey)
     path("agent/", include("filrouge.agent.urls")),
     path("api/v1/", api.urls),
     path("hooks/", include("filrouge.channels.urls")),

@@ -206,6 +206,8 @@ class Event(models.Model):
         SHIPMENT_REDIRECT_REQUESTED = "shipment_redirect_requested", _("Redirect requested")
         SHIPMENT_REDIRECT_TO_DO = "shipment_redirect_to_do", _("Redirect to ask the carrier")
         MOVE_DECLARED = "move_declared", _("Move of house declared")
+        # The customer's survey answer at resolution (filrouge/surveys).
+        SURVEY_ANSWERED = "survey_answered", _("Survey answered")
 
     class Visibility(models.TextChoices):
         PUBLIC = "public", _("Visible to the customer")

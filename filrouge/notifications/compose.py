@@ -6,7 +6,7 @@ so the customer reads what the tracking page and the advisor read. Called inside
 """
 
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -37,10 +37,18 @@ _GSM_SUBSTITUTES = {
     "œ": "oe",
     "Œ": "OE",
 }
+# Lines other apps add after the tracking link, given the case and the events told
+# (registered in their `AppConfig.ready`): the survey link in a resolution notice.
+# E-mail and SMS carry them; WhatsApp's approved templates cannot.
+EXTRA_LINES: list[Callable[[Case, Sequence[Event]], list[str]]] = []
 
 
 def changes(events: Sequence[Event]) -> list[str]:
     return [describe(event) for event in events]
+
+
+def extra_lines(case: Case, events: Sequence[Event]) -> list[str]:
+    return [line for extra in EXTRA_LINES for line in extra(case, events)]
 
 
 def email(
@@ -63,6 +71,8 @@ def email(
         moment = formats.date_format(timezone.localtime(event.created_at), "DATETIME_FORMAT")
         lines.append("- " + _("%(when)s: %(what)s") % {"when": moment, "what": describe(event)})
     lines += ["", _("Follow your case at any time: %(url)s") % {"url": tracking}]
+    for line in extra_lines(case, events):
+        lines += ["", line]
     if unsubscribe:
         lines += [
             "",
@@ -79,20 +89,23 @@ def sms(case: Case, events: Sequence[Event], *, tracking: str, unsubscribe: str)
     not cut silently: the tracking link shows them all.
     """
     said = [gsm7(line) for line in reversed(changes(events))]  # the newest first
+    extra = [gsm7(line) for line in extra_lines(case, events)]
     for shown in range(len(said), 0, -1):
-        text = _sms_text(said[:shown], len(said) - shown, tracking, unsubscribe)
+        text = _sms_text(said[:shown], len(said) - shown, tracking, unsubscribe, extra)
         if _fits(case, text):
             return text
     first, hidden = said[0], len(said) - 1
     while len(first) > 10:  # even one change is too long: shortened, visibly
         first = first[:-10]
-        text = _sms_text([first + "..."], hidden, tracking, unsubscribe)
+        text = _sms_text([first + "..."], hidden, tracking, unsubscribe, extra)
         if _fits(case, text):
             break
     return text
 
 
-def _sms_text(shown: list[str], hidden: int, tracking: str, unsubscribe: str) -> str:
+def _sms_text(
+    shown: list[str], hidden: int, tracking: str, unsubscribe: str, extra: list[str]
+) -> str:
     news = "; ".join(shown)
     if hidden:
         news += " " + ngettext("(and %(count)d more)", "(and %(count)d more)", hidden) % {
@@ -101,6 +114,7 @@ def _sms_text(shown: list[str], hidden: int, tracking: str, unsubscribe: str) ->
     lines = [
         gsm7(_("News: %(news)s.") % {"news": news}),
         gsm7(_("Follow it: %(url)s") % {"url": tracking}),
+        *extra,
     ]
     if unsubscribe:
         lines.append(gsm7(_("Unsubscribe: %(url)s") % {"url": unsubscribe}))

@@ -41,6 +41,7 @@ SHOWN = frozenset(
         Kind.SHIPMENT_REROUTED,
         Kind.SHIPMENT_REDIRECT_REQUESTED,
         Kind.MOVE_DECLARED,
+        Kind.SURVEY_ANSWERED,  # the customer's own answer (its scores; filrouge/surveys)
     }
 )
 # Reason codes written by the system and the demo; an advisor's own typed words

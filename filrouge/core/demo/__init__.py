@@ -56,7 +56,8 @@ def run(options: Options, *, if_empty: bool = False) -> Outcome:
 
 
 def _booking_links(showcase: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """The customer's booking page of the showcase outage case (its link's token)."""
+    """The customer's booking page of the showcase outage case, and the survey of the
+    resolved one (their links' tokens)."""
     from filrouge.cases.models import Case
     from filrouge.cases.tokens import make_tracking_token
     from filrouge.core.demo.showcase import DESCRIPTIONS
@@ -67,6 +68,11 @@ def _booking_links(showcase: list[tuple[str, str]]) -> list[tuple[str, str]]:
             case = Case.objects.get(reference=reference)
             url = f"/suivi/{reference}/rendez-vous/?t={make_tracking_token(case)}"
             links.append((url, "le client de la coupure prend rendez-vous technicien"))
+        elif description == DESCRIPTIONS["full"]:  # resolved: its customer gives an opinion
+            from filrouge.surveys.links import survey_url
+
+            case = Case.objects.get(reference=reference)
+            links.append((survey_url(case), "le client du déménagement résolu donne son avis"))
     return links
 
 
