@@ -13,10 +13,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from filrouge.cases.models import Case, Event
-from filrouge.cases.timeline import describe
 from filrouge.channels.sms import transport as sms_transport
 from filrouge.channels.sms.encoding import GSM_BASIC, GSM_EXTENDED, segments
 from filrouge.channels.whatsapp import templates as whatsapp_templates
+from filrouge.portal.timeline import customer_line
 
 SMS_MAX_PARTS = 2
 WHATSAPP_MAX_UPDATE = 700  # of Meta's 1,024 per parameter: a notice, not a report
@@ -44,7 +44,8 @@ EXTRA_LINES: list[Callable[[Case, Sequence[Event]], list[str]]] = []
 
 
 def changes(events: Sequence[Event]) -> list[str]:
-    return [describe(event) for event in events]
+    # The sentence of the customer's tracking page: no advisor's surname, no typed reason.
+    return [customer_line(event).text for event in events]
 
 
 def extra_lines(case: Case, events: Sequence[Event]) -> list[str]:
@@ -69,7 +70,9 @@ def email(
     ]
     for event in events:
         moment = formats.date_format(timezone.localtime(event.created_at), "DATETIME_FORMAT")
-        lines.append("- " + _("%(when)s: %(what)s") % {"when": moment, "what": describe(event)})
+        lines.append(
+            "- " + _("%(when)s: %(what)s") % {"when": moment, "what": customer_line(event).text}
+        )
     lines += ["", _("Follow your case at any time: %(url)s") % {"url": tracking}]
     for line in extra_lines(case, events):
         lines += ["", line]

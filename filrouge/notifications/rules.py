@@ -1,8 +1,9 @@
 """Which timeline events the customer is told about, which are essential, and when an SMS
 may go. Sets, not allow-lists: a new public kind (an appointment booked, a shipment
-dispatched) is notified without editing this module; an app adds its kind to
-`SILENT_KINDS`, `ESSENTIAL_KINDS` or `NIGHT_KINDS` (in its `AppConfig.ready`) only when
-it must be treated differently.
+dispatched) is notified without editing this module once the customer's tracking
+page shows it (`portal.timeline.SHOWN`, the one list of what a customer may read); an
+app adds its kind to `SILENT_KINDS`, `ESSENTIAL_KINDS` or `NIGHT_KINDS` (in its
+`AppConfig.ready`) only when it must be treated differently.
 """
 
 from datetime import datetime, time, timedelta
@@ -12,6 +13,7 @@ from django.conf import settings
 
 from filrouge.cases.models import Event, Status
 from filrouge.notifications.models import Preference
+from filrouge.portal.timeline import is_shown
 
 # Public kinds the customer is not told about: their own contacts (they were there),
 # and messages to them, which are already what a notification would be.
@@ -50,8 +52,10 @@ CONFIRMED_KINDS: set[str] = {Event.Kind.MOVE_DECLARED}
 
 
 def is_notified(event: Event) -> bool:
-    """Whether the customer is told about this event at all."""
-    if event.case_id is None or event.visibility != Event.Visibility.PUBLIC:
+    """Whether the customer is told about this event at all: never about what their
+    tracking page does not show (`portal.timeline.is_shown`, the one list of what a
+    customer may read)."""
+    if event.case_id is None or not is_shown(event):
         return False
     if event.kind in CONFIRMED_KINDS:
         return True

@@ -42,6 +42,7 @@ SHOWN = frozenset(
         Kind.SHIPMENT_REDIRECT_REQUESTED,
         Kind.MOVE_DECLARED,
         Kind.SURVEY_ANSWERED,  # the customer's own answer (its scores; filrouge/surveys)
+        "incident_notice",  # a network incident's update (the incidents app, to come)
     }
 )
 # Reason codes written by the system and the demo; an advisor's own typed words
@@ -52,6 +53,7 @@ _CODED_REASONS = (
     "waiting_customer",
     "customer_replied",
     "customer_contact",
+    "survey_follow_up",
     "customer_withdrew",
     "partner_done",
     "no_reply",
