@@ -1,8 +1,8 @@
 """The write path of channels: store what arrives, file it on a case, deliver answers.
 
 - `store_inbound` commits the raw payload (idempotent on the channel's external
-  id) and enqueues its processing once committed. Receivers answer 2xx/250 only
-  after it returned.
+  id) with the task that will process it, in one transaction. Receivers answer
+  2xx/250 only after it returned.
 - `process_inbound` (a task) parses, resolves the sender, picks the case and
   lands the message there: all or nothing, at most once per message.
 - `reply` records an answer on the case and, in the same transaction, the
@@ -27,6 +27,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Case as SqlCase
 from django.db.models import F, Value, When
 from django.utils.translation import gettext as _
+from django_tasks_db.backend import DatabaseBackend
 
 from filrouge.accounts.models import Agent
 from filrouge.cases.models import Case, Event
@@ -119,7 +120,8 @@ def store_inbound(
 ) -> tuple[InboundMessage, bool]:
     """Commit a payload as received. The same (channel, external id) twice is one message.
 
-    Returns the row and whether it is new; processing is enqueued once, after commit.
+    Returns the row and whether it is new. The processing task is committed with a
+    new row (see `enqueue_with_commit`), never for a duplicate.
     `group` names the message a part belongs to (a long SMS), "" for a whole message.
     """
     if channel not in PARSERS:
@@ -132,11 +134,8 @@ def store_inbound(
     if not external_id or len(external_id) > 255:
         external_id = "sha256:" + hashlib.sha256(external_id.encode() or payload).hexdigest()
     with transaction.atomic():
-        existing = InboundMessage.objects.filter(channel=channel, external_id=external_id).first()
-        if existing is not None:
-            return existing, False
         try:
-            with transaction.atomic():
+            with transaction.atomic():  # a savepoint: a duplicate must not break the caller's
                 inbound = InboundMessage.objects.create(
                     channel=channel,
                     external_id=external_id,
@@ -144,10 +143,24 @@ def store_inbound(
                     received_at=received_at or now(),
                     group=group[:64],
                 )
-        except IntegrityError:  # the same delivery, committed by a concurrent receiver
+        except IntegrityError:  # delivered before (or by a concurrent receiver just now)
             return InboundMessage.objects.get(channel=channel, external_id=external_id), False
-        transaction.on_commit(partial(tasks.process_inbound.enqueue, inbound.pk))
+        enqueue_with_commit(tasks.process_inbound, inbound.pk)
     return inbound, True
+
+
+def enqueue_with_commit(task, *args) -> None:
+    """Enqueue `task` so that it exists if and only if the current transaction commits.
+
+    On the database task backend the task row is written in the transaction
+    itself (an outbox: a process killed after the commit cannot lose the work,
+    and one commit is cheaper than two); on another backend (Redis, the
+    immediate backend of some tests) it is enqueued once committed.
+    """
+    if isinstance(task.get_backend(), DatabaseBackend):
+        task.enqueue(*args)
+    else:
+        transaction.on_commit(partial(task.enqueue, *args))
 
 
 def process_inbound(inbound_id: int) -> str:

@@ -11,7 +11,7 @@ from filrouge.cases.tests.factories import make_case
 from filrouge.channels import services
 from filrouge.channels.models import InboundMessage, OutboundMessage
 from filrouge.channels.services import InboundRejected, process_inbound, store_inbound
-from filrouge.channels.tests.builders import raw_mail
+from filrouge.channels.tests.builders import processing_tasks, raw_mail
 from filrouge.customers.models import Channel, Customer
 from filrouge.customers.tests.factories import EmailFactory
 
@@ -24,16 +24,13 @@ def _store(raw, external_id="m1@exemple.fr"):
     return inbound
 
 
-def test_the_same_delivery_twice_is_one_message_processed_once(django_capture_on_commit_callbacks):
+def test_the_same_delivery_twice_is_one_message_processed_once():
     raw = raw_mail(message_id="<m1@exemple.fr>")
-    with django_capture_on_commit_callbacks() as callbacks:
-        first, created = store_inbound(channel="email", external_id="m1@exemple.fr", payload=raw)
-        again, created_again = store_inbound(
-            channel="email", external_id="m1@exemple.fr", payload=raw
-        )
+    first, created = store_inbound(channel="email", external_id="m1@exemple.fr", payload=raw)
+    again, created_again = store_inbound(channel="email", external_id="m1@exemple.fr", payload=raw)
     assert (created, created_again) == (True, False)
     assert first.pk == again.pk
-    assert len(callbacks) == 1  # one processing task enqueued
+    assert processing_tasks() == [first.pk]  # one processing task, written with the message
     assert InboundMessage.objects.count() == 1
 
 
