@@ -75,7 +75,7 @@ class Secrets:
 @dataclass(frozen=True)
 class Webhook:
     channel: str
-    external_id: str
+    external_id: str  # as `store_inbound` stores it
     request: bytes  # the whole HTTP/1.1 request, ready to write
 
 
@@ -172,7 +172,7 @@ def x_dm(n: int, *, user_id: str, text: str, secrets: Secrets, host: str) -> Web
         "Content-Type": "application/json",
         "x-twitter-webhooks-signature": x_sign(body, secret=secrets.x),
     }
-    return Webhook(X, event_id, _request(PATHS[X], body, headers, host))
+    return Webhook(X, f"x:dm:{event_id}", _request(PATHS[X], body, headers, host))  # as stored
 
 
 def build(
