@@ -167,10 +167,11 @@ def _insert_once(inbound: InboundMessage) -> bool:
     fields = [f for f in meta.concrete_fields if not f.primary_key]
     values = [f.get_db_prep_save(f.pre_save(inbound, add=True), conn) for f in fields]
     columns = ", ".join(quote(f.column) for f in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
     unique = ", ".join(quote(meta.get_field(name).column) for name in ("channel", "external_id"))
     # Identifiers come from the model, values are bound parameters.
     sql = (
-        f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(fields))}) "  # noqa: S608
+        f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({placeholders}) "  # noqa: S608
         f"ON CONFLICT ({unique}) DO NOTHING RETURNING {quote(meta.pk.column)}"
     )
     with conn.cursor() as cursor:
