@@ -28,6 +28,7 @@ from django.db.models import Case as SqlCase
 from django.db.models import F, Value, When
 from django.utils.translation import gettext as _
 from django_tasks_db.backend import DatabaseBackend
+from django_tasks_db.models import DBTaskResult
 
 from filrouge.accounts.models import Agent
 from filrouge.cases.models import Case, Event
@@ -531,7 +532,10 @@ def _enqueue_retry(outbound_id: int, due: datetime) -> None:
 
 def sweep(*, at: datetime | None = None, older_than: timedelta = timedelta(minutes=2)) -> int:
     """Re-enqueue what a crash may have orphaned: messages stored but never processed
-    (a worker died between commit and enqueue) and deliveries due or with an expired lease.
+    whose task is gone (failed outside the filing, or never enqueued on a backend that
+    enqueues after commit) and deliveries due or with an expired lease.
+
+    A message whose task still waits or runs is a backlog, not an orphan: left alone.
     """
     moment = at or now()
     waiting = list(
@@ -539,6 +543,8 @@ def sweep(*, at: datetime | None = None, older_than: timedelta = timedelta(minut
             state=InboundMessage.State.RECEIVED, received_at__lte=moment - older_than
         ).values_list("pk", flat=True)[:1000]
     )
+    queued = _still_queued(tasks.process_inbound, waiting)
+    waiting = [pk for pk in waiting if pk not in queued]
     for pk in waiting:
         tasks.process_inbound.enqueue(pk)
     due = list(
@@ -550,6 +556,18 @@ def sweep(*, at: datetime | None = None, older_than: timedelta = timedelta(minut
     for pk in due:
         tasks.deliver_outbound.enqueue(pk)
     return len(waiting) + len(due)
+
+
+def _still_queued(task, ids: list[int]) -> set[int]:
+    """Those of `ids` whose `task` waits or runs in the database task queue."""
+    if not ids or not isinstance(task.get_backend(), DatabaseBackend):
+        return set()
+    found = DBTaskResult.objects.filter(
+        task_path=task.module_path,
+        status__in=["READY", "RUNNING"],
+        args_kwargs__args__0__in=ids,
+    ).values_list("args_kwargs__args__0", flat=True)
+    return {int(pk) for pk in found}
 
 
 def retry_inbound(inbound_ids: list[int]) -> int:

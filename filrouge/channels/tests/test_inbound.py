@@ -4,6 +4,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django_tasks_db.models import DBTaskResult
 
 from filrouge.cases.models import Case, Event, Status
 from filrouge.cases.services import change_status
@@ -138,3 +139,17 @@ def test_the_sweep_reenqueues_messages_stored_but_never_processed(settings):
     assert services.sweep(at=inbound.received_at + timedelta(minutes=5)) == 1
     inbound.refresh_from_db()
     assert inbound.state == InboundMessage.State.PROCESSED
+
+
+def test_the_sweep_leaves_a_message_whose_task_still_waits_in_the_queue():
+    """A backlog is not an orphan: re-enqueuing it would only queue the same work twice."""
+    inbound = _store(raw_mail())
+    assert services.sweep(at=inbound.received_at + timedelta(minutes=5)) == 0
+    assert processing_tasks() == [inbound.pk]
+
+
+def test_the_sweep_reenqueues_a_message_whose_task_failed_outside_the_filing():
+    inbound = _store(raw_mail())
+    DBTaskResult.objects.filter(status="READY").update(status="FAILED")  # e.g. connection lost
+    assert services.sweep(at=inbound.received_at + timedelta(minutes=5)) == 1
+    assert processing_tasks() == [inbound.pk]
