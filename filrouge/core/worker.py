@@ -15,7 +15,9 @@
    as the recording of their success: one commit per task instead of three, and
    a task is SUCCESSFUL exactly when its effects are committed. A task that
    talks to the outside world (a delivery) is not in that list: it must not hold
-   a transaction open while it waits on a provider.
+   a transaction open while it waits on a provider. The price of batches: the
+   tasks claimed behind a slow one wait for it (other workers cannot take
+   them), so `--claim` stays small.
 
 A worker stopped by SIGINT/SIGTERM finishes its current task and puts the rest
 of its claimed batch back.
