@@ -89,16 +89,18 @@ def test_killing_the_worker_and_the_web_server_mid_burst_loses_and_doubles_nothi
         serving.manage("migrate", "--noinput", "-v0", env=env)
         port = serving.free_port()
         log = tmp_path / "children.log"
-        web = serving.web(port=port, env=env, log=log, workers=2).start()
-        work = serving.worker(env=env, log=log, extra=["--reclaim-every", "1"]).start()
+        children = {
+            "web": serving.web(port=port, env=env, log=log, workers=2).start(),
+            "worker": serving.worker(env=env, log=log, extra=["--reclaim-every", "1"]).start(),
+        }
         try:
-            _burst_with_kills(settings, port, web, work, env, log)
-        finally:
-            web.stop(timeout=10)
-            work.stop(timeout=10)
+            _burst_with_kills(settings, port, children, env, log)
+        finally:  # the ones running now, restarted ones included, even if the test failed
+            for child in children.values():
+                child.stop(timeout=10)
 
 
-def _burst_with_kills(settings, port, web, work, env, log):
+def _burst_with_kills(settings, port, children, env, log):
     serving.wait_until_up(port)
     hooks = burst.build(
         MESSAGES, phones=senders(), secrets=SECRETS, host="127.0.0.1", duplicates=0.1, unknown=0
@@ -117,22 +119,22 @@ def _burst_with_kills(settings, port, web, work, env, log):
             )
         )
 
-    sender = threading.Thread(target=client)
+    sender = threading.Thread(target=client, daemon=True)
     sender.start()
     _wait_for(lambda: progress[0] >= MESSAGES // 3, "a third of the burst")
     _wait_for(lambda: _running(settings) > 0, "the worker to hold tasks")
-    work.kill()  # with tasks claimed: django-tasks-db alone would leave them RUNNING forever
+    children[
+        "worker"
+    ].kill()  # with tasks claimed: django-tasks-db alone would leave them RUNNING forever
     running_at_kill = _running(settings)
     _wait_for(lambda: progress[0] >= MESSAGES // 2, "half of the burst")
-    web.kill()
+    children["web"].kill()
     time.sleep(0.5)  # the provider meets a closed door for a while, and retries
-    web = serving.web(port=port, env=env, log=log, workers=2).start()
-    work = serving.worker(env=env, log=log, extra=["--reclaim-every", "1"]).start()
+    children["web"] = serving.web(port=port, env=env, log=log, workers=2).start()
+    children["worker"] = serving.worker(env=env, log=log, extra=["--reclaim-every", "1"]).start()
     sender.join(timeout=60)
     outcome = result["outcome"]
     _wait_for(lambda: _backlog(settings) == 0, "the backlog to drain", timeout=45)
-    web.stop(timeout=10)
-    work.stop(timeout=10)
 
     print(  # with -s: what the kills did
         f"acknowledged {len(outcome.acknowledged)}, refused connections or lost answers "
