@@ -2,7 +2,7 @@
 
 `filrouge demo --customers 1000`, `filrouge serve`, `filrouge worker`,
 `filrouge bench pages`, `filrouge token create <email>`... are the
-management commands of the same names (`serve` and `worker` are aliases).
+management commands of the same names (`serve` is an alias of `runserver`).
 """
 
 import os
@@ -10,7 +10,6 @@ import sys
 
 ALIASES = {
     "serve": ["runserver", "127.0.0.1:8000"],
-    "worker": ["db_worker"],
 }
 
 

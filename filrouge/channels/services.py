@@ -1,8 +1,8 @@
 """The write path of channels: store what arrives, file it on a case, deliver answers.
 
 - `store_inbound` commits the raw payload (idempotent on the channel's external
-  id) and enqueues its processing once committed. Receivers answer 2xx/250 only
-  after it returned.
+  id) with the task that will process it, in one transaction. Receivers answer
+  2xx/250 only after it returned.
 - `process_inbound` (a task) parses, resolves the sender, picks the case and
   lands the message there: all or nothing, at most once per message.
 - `reply` records an answer on the case and, in the same transaction, the
@@ -23,11 +23,13 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, router, transaction
 from django.db.models import Case as SqlCase
 from django.db.models import F, Value, When
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django_tasks_db.backend import DatabaseBackend
+from django_tasks_db.models import DBTaskResult
 
 from filrouge.accounts.models import Agent
 from filrouge.cases.models import Case, Event
@@ -127,7 +129,8 @@ def store_inbound(
 ) -> tuple[InboundMessage, bool]:
     """Commit a payload as received. The same (channel, external id) twice is one message.
 
-    Returns the row and whether it is new; processing is enqueued once, after commit.
+    Returns the row and whether it is new. The processing task is committed with a
+    new row (see `enqueue_with_commit`), never for a duplicate.
     `group` names the message a part belongs to (a long SMS), "" for a whole message.
     """
     if channel not in PARSERS:
@@ -139,23 +142,68 @@ def store_inbound(
     external_id = external_id.strip()
     if not external_id or len(external_id) > 255:
         external_id = "sha256:" + hashlib.sha256(external_id.encode() or payload).hexdigest()
+    inbound = InboundMessage(
+        channel=channel,
+        external_id=external_id,
+        payload=payload,
+        received_at=received_at or now(),
+        group=group[:64],
+    )
     with transaction.atomic():
-        existing = InboundMessage.objects.filter(channel=channel, external_id=external_id).first()
-        if existing is not None:
-            return existing, False
-        try:
-            with transaction.atomic():
-                inbound = InboundMessage.objects.create(
-                    channel=channel,
-                    external_id=external_id,
-                    payload=payload,
-                    received_at=received_at or now(),
-                    group=group[:64],
-                )
-        except IntegrityError:  # the same delivery, committed by a concurrent receiver
+        if not _insert_once(inbound):  # delivered before (or by a concurrent receiver just now)
             return InboundMessage.objects.get(channel=channel, external_id=external_id), False
-        transaction.on_commit(partial(tasks.process_inbound.enqueue, inbound.pk))
+        enqueue_with_commit(tasks.process_inbound, inbound.pk)
     return inbound, True
+
+
+def _insert_once(inbound: InboundMessage) -> bool:
+    """Insert `inbound` unless its (channel, external id) is stored already; True if inserted.
+
+    The hot path of every webhook: one `INSERT … ON CONFLICT DO NOTHING RETURNING id`
+    (PostgreSQL, SQLite ≥ 3.35) instead of a savepoint, an insert that may fail and a
+    release. The columns and values come from the model, defaults included.
+    """
+    db = router.db_for_write(InboundMessage)
+    conn = connections[db]
+    if not conn.features.can_return_columns_from_insert:
+        try:
+            with transaction.atomic(using=db):
+                inbound.save(using=db, force_insert=True)
+        except IntegrityError:
+            return False
+        return True
+    meta, quote = InboundMessage._meta, conn.ops.quote_name
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    values = [f.get_db_prep_save(f.pre_save(inbound, add=True), conn) for f in fields]
+    columns = ", ".join(quote(f.column) for f in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    unique = ", ".join(quote(meta.get_field(name).column) for name in ("channel", "external_id"))
+    # Identifiers come from the model, values are bound parameters.
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({placeholders}) "  # noqa: S608
+        f"ON CONFLICT ({unique}) DO NOTHING RETURNING {quote(meta.pk.column)}"
+    )
+    with conn.cursor() as cursor:
+        cursor.execute(sql, values)
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    inbound.pk, inbound._state.adding, inbound._state.db = row[0], False, db
+    return True
+
+
+def enqueue_with_commit(task, *args) -> None:
+    """Enqueue `task` so that it exists if and only if the current transaction commits.
+
+    On the database task backend the task row is written in the transaction
+    itself (an outbox: a process killed after the commit cannot lose the work,
+    and one commit is cheaper than two); on another backend (Redis, the
+    immediate backend of some tests) it is enqueued once committed.
+    """
+    if isinstance(task.get_backend(), DatabaseBackend):
+        task.enqueue(*args)
+    else:
+        transaction.on_commit(partial(task.enqueue, *args))
 
 
 def process_inbound(inbound_id: int) -> str:
@@ -560,7 +608,10 @@ def _enqueue_retry(outbound_id: int, due: datetime) -> None:
 
 def sweep(*, at: datetime | None = None, older_than: timedelta = timedelta(minutes=2)) -> int:
     """Re-enqueue what a crash may have orphaned: messages stored but never processed
-    (a worker died between commit and enqueue) and deliveries due or with an expired lease.
+    whose task is gone (failed outside the filing, or never enqueued on a backend that
+    enqueues after commit) and deliveries due or with an expired lease.
+
+    A message whose task still waits or runs is a backlog, not an orphan: left alone.
     """
     moment = at or now()
     waiting = list(
@@ -568,6 +619,8 @@ def sweep(*, at: datetime | None = None, older_than: timedelta = timedelta(minut
             state=InboundMessage.State.RECEIVED, received_at__lte=moment - older_than
         ).values_list("pk", flat=True)[:1000]
     )
+    queued = _still_queued(tasks.process_inbound, waiting)
+    waiting = [pk for pk in waiting if pk not in queued]
     for pk in waiting:
         tasks.process_inbound.enqueue(pk)
     due = list(
@@ -579,6 +632,18 @@ def sweep(*, at: datetime | None = None, older_than: timedelta = timedelta(minut
     for pk in due:
         tasks.deliver_outbound.enqueue(pk)
     return len(waiting) + len(due)
+
+
+def _still_queued(task, ids: list[int]) -> set[int]:
+    """Those of `ids` whose `task` waits or runs in the database task queue."""
+    if not ids or not isinstance(task.get_backend(), DatabaseBackend):
+        return set()
+    found = DBTaskResult.objects.filter(
+        task_path=task.module_path,
+        status__in=["READY", "RUNNING"],
+        args_kwargs__args__0__in=ids,
+    ).values_list("args_kwargs__args__0", flat=True)
+    return {int(pk) for pk in found}
 
 
 def retry_inbound(inbound_ids: list[int]) -> int:

@@ -45,3 +45,13 @@ def message(
         text=text,
         **fields,
     )
+
+
+def processing_tasks() -> list[int]:
+    """The inbound ids of the `process_inbound` tasks waiting in the database task queue."""
+    from django_tasks_db.models import DBTaskResult
+
+    waiting = DBTaskResult.objects.filter(
+        task_path="filrouge.channels.tasks.process_inbound", status="READY"
+    ).order_by("enqueued_at")
+    return [row.args_kwargs["args"][0] for row in waiting]

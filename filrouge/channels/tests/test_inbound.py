@@ -4,6 +4,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django_tasks_db.models import DBTaskResult
 
 from filrouge.cases.models import Case, Event, Status
 from filrouge.cases.services import change_status
@@ -11,7 +12,7 @@ from filrouge.cases.tests.factories import make_case
 from filrouge.channels import services
 from filrouge.channels.models import InboundMessage, OutboundMessage
 from filrouge.channels.services import InboundRejected, process_inbound, store_inbound
-from filrouge.channels.tests.builders import raw_mail
+from filrouge.channels.tests.builders import processing_tasks, raw_mail
 from filrouge.customers.models import Channel, Customer
 from filrouge.customers.tests.factories import EmailFactory
 
@@ -24,16 +25,13 @@ def _store(raw, external_id="m1@exemple.fr"):
     return inbound
 
 
-def test_the_same_delivery_twice_is_one_message_processed_once(django_capture_on_commit_callbacks):
+def test_the_same_delivery_twice_is_one_message_processed_once():
     raw = raw_mail(message_id="<m1@exemple.fr>")
-    with django_capture_on_commit_callbacks() as callbacks:
-        first, created = store_inbound(channel="email", external_id="m1@exemple.fr", payload=raw)
-        again, created_again = store_inbound(
-            channel="email", external_id="m1@exemple.fr", payload=raw
-        )
+    first, created = store_inbound(channel="email", external_id="m1@exemple.fr", payload=raw)
+    again, created_again = store_inbound(channel="email", external_id="m1@exemple.fr", payload=raw)
     assert (created, created_again) == (True, False)
     assert first.pk == again.pk
-    assert len(callbacks) == 1  # one processing task enqueued
+    assert processing_tasks() == [first.pk]  # one processing task, written with the message
     assert InboundMessage.objects.count() == 1
 
 
@@ -141,3 +139,17 @@ def test_the_sweep_reenqueues_messages_stored_but_never_processed(settings):
     assert services.sweep(at=inbound.received_at + timedelta(minutes=5)) == 1
     inbound.refresh_from_db()
     assert inbound.state == InboundMessage.State.PROCESSED
+
+
+def test_the_sweep_leaves_a_message_whose_task_still_waits_in_the_queue():
+    """A backlog is not an orphan: re-enqueuing it would only queue the same work twice."""
+    inbound = _store(raw_mail())
+    assert services.sweep(at=inbound.received_at + timedelta(minutes=5)) == 0
+    assert processing_tasks() == [inbound.pk]
+
+
+def test_the_sweep_reenqueues_a_message_whose_task_failed_outside_the_filing():
+    inbound = _store(raw_mail())
+    DBTaskResult.objects.filter(status="READY").update(status="FAILED")  # e.g. connection lost
+    assert services.sweep(at=inbound.received_at + timedelta(minutes=5)) == 1
+    assert processing_tasks() == [inbound.pk]

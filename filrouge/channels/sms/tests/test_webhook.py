@@ -17,6 +17,7 @@ from filrouge.cases.tests.factories import make_case
 from filrouge.channels.models import InboundMessage, OptOut, OutboundMessage
 from filrouge.channels.services import PARTS_WAIT, process_inbound, reply
 from filrouge.channels.sms import signature
+from filrouge.channels.tests.builders import processing_tasks
 from filrouge.customers.models import Channel
 from filrouge.customers.tests.factories import PhoneFactory
 
@@ -49,15 +50,12 @@ def _process_all() -> None:
         process_inbound(pk)
 
 
-def test_a_signed_sms_is_stored_before_the_answer_and_filed_on_the_customers_case(
-    client, django_capture_on_commit_callbacks
-):
+def test_a_signed_sms_is_stored_before_the_answer_and_filed_on_the_customers_case(client):
     customer = PhoneFactory(value="+33612345678").customer
-    with django_capture_on_commit_callbacks() as callbacks:
-        response = _post(client, "inbound.json")
+    response = _post(client, "inbound.json")
     assert response.status_code == 204
-    assert len(callbacks) == 1  # processing enqueued once committed
     inbound = InboundMessage.objects.get()
+    assert processing_tasks() == [inbound.pk]  # committed with the message
     assert (inbound.channel, inbound.external_id) == (Channel.SMS, "0A00000012345671")
     assert process_inbound(inbound.pk) == InboundMessage.State.PROCESSED
     inbound.refresh_from_db()

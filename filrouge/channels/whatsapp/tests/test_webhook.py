@@ -11,6 +11,7 @@ from filrouge.cases.models import Case, Event
 from filrouge.cases.tests.factories import make_case
 from filrouge.channels.models import InboundMessage, OutboundMessage
 from filrouge.channels.services import process_inbound, reply, store_inbound
+from filrouge.channels.tests.builders import processing_tasks
 from filrouge.channels.whatsapp.parse import sign
 from filrouge.customers.models import Channel
 from filrouge.customers.tests.factories import PhoneFactory
@@ -70,15 +71,12 @@ def test_a_wrong_subscription_check_is_refused(client, query):
     assert client.get("/hooks/whatsapp/", query).status_code == 403
 
 
-def test_a_signed_message_is_stored_before_the_200_and_filed_on_the_customers_case(
-    client, django_capture_on_commit_callbacks
-):
+def test_a_signed_message_is_stored_before_the_200_and_filed_on_the_customers_case(client):
     customer = PhoneFactory(value="+33612345678").customer
-    with django_capture_on_commit_callbacks() as callbacks:
-        response = _post(client, "text.json")
+    response = _post(client, "text.json")
     assert response.status_code == 200
-    assert len(callbacks) == 1
     inbound = InboundMessage.objects.get()
+    assert processing_tasks() == [inbound.pk]  # committed with the message
     assert inbound.external_id.startswith("wamid.")
     assert process_inbound(inbound.pk) == InboundMessage.State.PROCESSED
     inbound.refresh_from_db()

@@ -1,10 +1,11 @@
-"""`filrouge bench pages`: seed (or reuse) a big PostgreSQL and time the agent console's pages."""
+"""`filrouge bench pages`: seed (or reuse) a big PostgreSQL and time the agent console's pages.
+`filrouge bench ingest`: a storm of signed webhooks at gunicorn on loopback, then the drain."""
 
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from filrouge.core.management import pagebench
+from filrouge.core.management import ingestbench, pagebench
 
 
 class Command(BaseCommand):
@@ -25,9 +26,24 @@ class Command(BaseCommand):
         slots.add_argument("--clients", type=int, default=40, help="Concurrent connections.")
         slots.add_argument("--tries", type=int, default=3, help="Slots tried per customer.")
 
+        ingest = sub.add_parser("ingest", help="Inbound webhooks: acknowledged/s, latency, drain.")
+        ingest.add_argument("--messages", type=int, default=100_000)
+        ingest.add_argument("--duplicates", type=float, default=0.05, help="Share resent.")
+        ingest.add_argument("--web-workers", type=int, default=3, help="gunicorn processes.")
+        ingest.add_argument("--threads", type=int, default=1, help="> 1: gthread workers.")
+        ingest.add_argument("--connections", type=int, default=32, help="Client connections.")
+        ingest.add_argument("--workers", type=int, default=2, help="Task workers for the drain.")
+        ingest.add_argument("--claim", type=int, default=20, help="Tasks claimed at a time.")
+        ingest.add_argument("--deadline", type=float, default=900, help="Seconds for the burst.")
+        ingest.add_argument("--drain-deadline", type=float, default=3600)
+        ingest.add_argument("--results", default="bench/results", help="Where to write results.")
+
     def handle(self, *args, which: str, **options):
         if which == "slots":
             self._slots(options)
+            return
+        if which == "ingest":
+            self._ingest(options)
             return
         result = pagebench.run(
             customers=options["customers"],
@@ -59,3 +75,21 @@ class Command(BaseCommand):
         self.stdout.write(json.dumps(result, indent=2, ensure_ascii=False))
         if not result["passed"]:
             raise CommandError("Slots over-booked, counters out of step, or unexpected errors.")
+
+    def _ingest(self, options: dict) -> None:
+        result = ingestbench.run(
+            messages=options["messages"],
+            duplicates=options["duplicates"],
+            web_workers=options["web_workers"],
+            threads=options["threads"],
+            connections=options["connections"],
+            workers=options["workers"],
+            claim=options["claim"],
+            deadline=options["deadline"],
+            drain_deadline=options["drain_deadline"],
+            out_dir=Path(options["results"]),
+            write=self.stdout.write,
+        )
+        self.stdout.write("")
+        self.stdout.write(result["markdown"])
+        self.stdout.write(f"\nResults written to {result['path']}")
