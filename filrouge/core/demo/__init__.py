@@ -9,6 +9,7 @@ Modules: `catalogue` (communes, teams, words), `world` (network, customers),
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 
 from filrouge.core.demo.load import Options, Summary, load
@@ -66,7 +67,8 @@ def _booking_links(showcase: list[tuple[str, str]]) -> list[tuple[str, str]]:
     for reference, description in showcase:
         if description == DESCRIPTIONS["outage"]:
             case = Case.objects.get(reference=reference)
-            url = f"/suivi/{reference}/rendez-vous/?t={make_tracking_token(case)}"
+            site, token = settings.FILROUGE_PUBLIC_URL, make_tracking_token(case)
+            url = f"{site}/suivi/{reference}/rendez-vous/?t={token}"
             links.append((url, "le client de la coupure prend rendez-vous technicien"))
         elif description == DESCRIPTIONS["full"]:  # resolved: its customer gives an opinion
             from filrouge.surveys.links import survey_url
@@ -89,7 +91,8 @@ def _moving_links(showcase: list[tuple[str, str]]) -> list[tuple[str, str]]:
         if description == DESCRIPTIONS["delivery"]:
             case = Case.objects.get(reference=reference)
             seed(case)
-            url = f"/suivi/{reference}/demenagement/?t={make_tracking_token(case)}"
+            site, token = settings.FILROUGE_PUBLIC_URL, make_tracking_token(case)
+            url = f"{site}/suivi/{reference}/demenagement/?t={token}"
             links.append((url, "le client du colis déménage : la box et le rendez-vous suivent"))
     return links
 
