@@ -34,7 +34,7 @@ FILLERS = {
     "adresse": "12 rue de la Roquette",
     "ville": "Lyon",
     "date_demenagement": "15 mars",
-    "mois": "février",
+    "de_mois": "de février",
     "montant": "89,99",
     "ancienne_adresse": "3 rue Victor Hugo",
     "jour": "mardi",
