@@ -95,8 +95,8 @@ class Message(_NoNul):
         return tuple(dict.fromkeys(i for i in ids if i))
 
 
-_REFERENCE = re.compile(r"\bFR-(\d{4})-(\d{6})\b", re.IGNORECASE)
-_TRACKING_LINK = re.compile(r"/suivi/(FR-\d{4}-\d{6})/?\?t=([0-9a-f]{32})\b", re.IGNORECASE)
+_REFERENCE = re.compile(r"\bFR-(\d{4})-(\d{6,9})\b", re.IGNORECASE)
+_TRACKING_LINK = re.compile(r"/suivi/(FR-\d{4}-\d{6,9})/?\?t=([0-9a-f]{32})\b", re.IGNORECASE)
 
 
 def find_case_reference(*texts: str) -> str:

@@ -17,7 +17,7 @@ from filrouge.cases.tokens import check_tracking_token
 from filrouge.core.clock import now
 from filrouge.portal.timeline import Line, customer_line, is_shown
 
-REFERENCE = re.compile(r"^FR-\d{4}-\d{6}$")
+REFERENCE = re.compile(r"^FR-\d{4}-\d{6,9}$")
 # A finished case's link keeps working this long after its last change, then expires.
 LINK_DAYS_AFTER_END = 90
 FINISHED = frozenset({Status.CLOSED, Status.REJECTED, Status.CANCELLED})

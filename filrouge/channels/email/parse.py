@@ -286,7 +286,7 @@ def _bounced_ids(mail: EmailMessage) -> tuple[str, ...]:
 
 def clean_subject(subject: str) -> str:
     """A subject without its "Re:"/"TR:" prefixes and without our "[FR-…]" tag."""
-    subject = re.sub(r"\[FR-\d{4}-\d{6}\]", " ", subject, flags=re.IGNORECASE)
+    subject = re.sub(r"\[FR-\d{4}-\d{6,9}\]", " ", subject, flags=re.IGNORECASE)
     return " ".join(_REPLY_PREFIX.sub("", subject.strip()).split())
 
 

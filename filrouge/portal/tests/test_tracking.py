@@ -8,7 +8,7 @@ from django.test import Client
 from django.utils import timezone
 
 from filrouge.accounts.tests.factories import AgentFactory, TeamFactory
-from filrouge.cases.models import Event, Status
+from filrouge.cases.models import Case, Event, Status
 from filrouge.cases.services import (
     add_note,
     break_promise,
@@ -23,6 +23,7 @@ from filrouge.cases.services import (
 )
 from filrouge.cases.tests.factories import make_case
 from filrouge.cases.tokens import make_tracking_token
+from filrouge.channels.message import find_case_reference, find_tracking_link
 from filrouge.customers.models import Channel
 from filrouge.portal import limits
 from filrouge.portal.links import tracking_path
@@ -256,3 +257,14 @@ def test_every_portal_page_offers_the_online_cancellation_in_its_footer(client):
     page = client.get("/suivi/")
     assert 'href="/resiliation/"' in page.content.decode()
     assert "Résilier votre contrat" in page.content.decode()
+
+
+def test_a_seven_digit_reference_opens_past_a_million_cases_a_year(awa):
+    # An operator with millions of customers opens more than 999,999 cases a year:
+    # the sequence then simply grows a digit (FR-2026-1007488).
+    case = make_case(owner=awa)
+    Case.objects.filter(pk=case.pk).update(reference="FR-2026-1007488")
+    case.refresh_from_db()
+    assert _page(case).status_code == 200
+    assert find_case_reference("Re: dossier FR-2026-1007488") == "FR-2026-1007488"
+    assert find_tracking_link(f"voir {tracking_path(case)}")[0] == "FR-2026-1007488"
