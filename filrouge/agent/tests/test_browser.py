@@ -10,42 +10,21 @@ import os
 from pathlib import Path
 
 import pytest
-from django.db import connections
 from django.utils import timezone
 
 from filrouge.accounts.tests.factories import AgentFactory, TeamFactory
 from filrouge.cases.models import Case, Promise
 from filrouge.cases.tests.factories import make_case
+from filrouge.testing import browser_test
 
-CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "motdepasse-test"  # the factories' password
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium"),
-]
+pytestmark = browser_test
 
 
 @pytest.fixture
-def browser_page(live_server, transactional_db, monkeypatch):
-    # Playwright's sync API runs an event loop in this thread; the ORM calls the
-    # test itself makes (factories, checks) are still plain synchronous ones.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        page = browser.new_page(locale="fr-FR", viewport={"width": 1280, "height": 900})
-        page.set_default_timeout(10_000)
-        yield page
-        browser.close()
-        # Inside Playwright's loop the ORM keys connections by context, not by
-        # thread: close those here or they outlive the test (PostgreSQL then
-        # refuses to drop the test database).
-        connections.close_all()
+def browser_page(open_page):
+    return open_page(1280, 900)
 
 
 def _shot(page, name: str) -> None:

@@ -2,40 +2,22 @@
 phone-sized screen: open the link, book a slot, move it to another day."""
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
-from django.db import connections
 
 from filrouge.appointments.models import Appointment, HalfDay, Slot
 from filrouge.appointments.selectors import first_bookable_day
 from filrouge.appointments.tests.helpers import slot, world
 from filrouge.cases.models import Event
 from filrouge.cases.tokens import make_tracking_token
+from filrouge.testing import browser_test
 
-CHROMIUM = "/usr/bin/chromium"
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium"),
-]
+pytestmark = browser_test
 
 
 @pytest.fixture
-def phone(live_server, transactional_db, monkeypatch):
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        page = browser.new_page(locale="fr-FR", viewport={"width": 390, "height": 844})
-        page.set_default_timeout(10_000)
-        yield page
-        browser.close()
-        connections.close_all()
+def phone(open_page):
+    return open_page(390, 844)
 
 
 def test_the_customer_books_then_moves_a_slot_on_a_phone(phone, live_server):

@@ -2,10 +2,8 @@
 phone-sized screen: open the tracking link, declare the move, see the visit and the box follow."""
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
-from django.db import connections
 
 from filrouge.appointments import services as appointments
 from filrouge.appointments.models import Appointment, HalfDay
@@ -15,31 +13,16 @@ from filrouge.cases.tokens import make_tracking_token
 from filrouge.core.clock import today
 from filrouge.fieldops import services as shipments
 from filrouge.fieldops.models import Shipment
+from filrouge.testing import browser_test
 
-CHROMIUM = "/usr/bin/chromium"
 NEW_ADDRESS = "3 rue Neuve, 69003 Lyon"
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium"),
-]
+pytestmark = browser_test
 
 
 @pytest.fixture
-def phone(live_server, transactional_db, monkeypatch):
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        page = browser.new_page(locale="fr-FR", viewport={"width": 390, "height": 844})
-        page.set_default_timeout(10_000)
-        yield page
-        browser.close()
-        connections.close_all()
+def phone(open_page):
+    return open_page(390, 844)
 
 
 def test_the_customer_moves_house_and_the_visit_and_the_box_follow(phone, live_server):

@@ -6,7 +6,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.db import connections
 from django.utils import timezone
 
 from filrouge.accounts.tests.factories import AgentFactory, TeamFactory
@@ -15,32 +14,17 @@ from filrouge.cases.services import add_note, change_status, make_promise, send_
 from filrouge.cases.tests.factories import make_case
 from filrouge.customers.models import Channel
 from filrouge.portal.links import tracking_path
+from filrouge.testing import browser_test
 
-CHROMIUM = "/usr/bin/chromium"
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium"),
-]
+pytestmark = browser_test
 
 
 @pytest.fixture
-def phone(live_server, transactional_db, monkeypatch, settings, tmp_path):
+def phone(open_page, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        page = browser.new_page(locale="fr-FR", viewport={"width": 320, "height": 640})
-        page.set_default_timeout(10_000)
-        yield page
-        browser.close()
-        connections.close_all()
+    return open_page(320, 640)
 
 
 def _shot(page, name: str) -> None:

@@ -13,7 +13,6 @@ import pytest
 from aiosmtpd.controller import Controller
 from django.core.cache import cache
 from django.core.management import call_command
-from django.db import connections
 
 from filrouge.appointments.models import Appointment, HalfDay
 from filrouge.appointments.selectors import first_bookable_day
@@ -27,13 +26,9 @@ from filrouge.customers.tests.factories import EmailFactory
 from filrouge.notifications.models import Notification
 from filrouge.notifications.services import send_notification
 from filrouge.selfcare.models import CancellationRequest
+from filrouge.testing import browser_test
 
-CHROMIUM = "/usr/bin/chromium"
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium"),
-]
+pytestmark = browser_test
 
 
 def _free_port() -> int:
@@ -55,22 +50,10 @@ def sink(tmp_path, settings):
 
 
 @pytest.fixture
-def phone(live_server, transactional_db, monkeypatch, settings):
+def phone(open_page, live_server, settings):
     settings.FILROUGE_PUBLIC_URL = live_server.url  # the links in the e-mails open here
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     cache.clear()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        page = browser.new_page(locale="fr-FR", viewport={"width": 375, "height": 740})
-        page.set_default_timeout(10_000)
-        yield page
-        browser.close()
-        connections.close_all()
+    return open_page(375, 740)
 
 
 def _mails(folder: Path) -> list:

@@ -7,37 +7,18 @@ import os
 from pathlib import Path
 
 import pytest
-from django.db import connections
 
 from filrouge.cases.models import Event
 from filrouge.customers.tests.factories import CustomerFactory, EmailFactory, LineFactory
 from filrouge.selfcare.models import CancellationRequest
+from filrouge.testing import browser_test
 
-CHROMIUM = "/usr/bin/chromium"
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium"),
-]
+pytestmark = browser_test
 
 
 @pytest.fixture
-def phone(live_server, transactional_db, monkeypatch):
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        page = browser.new_page(
-            locale="fr-FR", viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True
-        )
-        page.set_default_timeout(10_000)
-        yield page
-        browser.close()
-        connections.close_all()
+def phone(open_page):
+    return open_page(375, 740, is_mobile=True, has_touch=True)
 
 
 def _shot(page, name: str) -> None:

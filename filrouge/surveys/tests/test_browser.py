@@ -5,35 +5,18 @@ import os
 from pathlib import Path
 
 import pytest
-from django.db import connections
 
 from filrouge.portal.links import tracking_path
 from filrouge.surveys.models import SurveyAnswer
 from filrouge.surveys.tests.helpers import resolved_case
+from filrouge.testing import browser_test
 
-CHROMIUM = "/usr/bin/chromium"
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium"),
-]
+pytestmark = browser_test
 
 
 @pytest.fixture
-def phone(live_server, transactional_db, monkeypatch):
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        page = browser.new_page(locale="fr-FR", viewport={"width": 320, "height": 640})
-        page.set_default_timeout(10_000)
-        yield page
-        browser.close()
-        connections.close_all()
+def phone(open_page):
+    return open_page(320, 640)
 
 
 def _shot(page, name: str) -> None:
