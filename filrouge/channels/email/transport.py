@@ -78,6 +78,9 @@ def send(outbound: OutboundMessage, event: Event) -> None:
         headers=headers,
         connection=get_connection(fail_silently=False, timeout=SMTP_TIMEOUT),
     )
+    # A document that goes with the message, kept on its event (a cancellation receipt).
+    if isinstance(attached := event.data.get("attachment"), dict) and attached.get("content"):
+        mail.attach(attached["name"], attached["content"], attached.get("type", "text/plain"))
     try:
         mail.send()
     except smtplib.SMTPRecipientsRefused as exc:

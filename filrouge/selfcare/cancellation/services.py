@@ -226,7 +226,16 @@ def _acknowledge(request: CancellationRequest, *, site_url: str, on_file: str) -
             visibility=Event.Visibility.PUBLIC,
             actor_label="system",
             channel=Channel.EMAIL,
-            data={"body": body, "template": "cancellation_acknowledgement"},
+            data={
+                "body": body,
+                "template": "cancellation_acknowledgement",
+                # The receipt itself, attached to the e-mail as a page the customer keeps.
+                "attachment": {
+                    "name": f"accuse-reception-{request.case.reference}.html",
+                    "type": "text/html",
+                    "content": receipt_html(body, request),
+                },
+            },
             at=request.received_at,
         )
         with translation.override(_operator_language()):
@@ -240,6 +249,14 @@ def _acknowledge(request: CancellationRequest, *, site_url: str, on_file: str) -
             subject=f"[{request.case.reference}] {subject}"[:255],
         )
         transaction.on_commit(partial(channel_tasks.deliver_outbound.enqueue, outbound.pk))
+
+
+def receipt_html(text: str, request: CancellationRequest) -> str:
+    """The acknowledgement as a standalone HTML page (no links to load, no script)."""
+    with translation.override(_operator_language()):
+        return render_to_string(
+            "selfcare/cancellation/receipt.html", {"text": text, "r": request}
+        ).strip()
 
 
 def acknowledgement_text(request: CancellationRequest, *, site_url: str, copy: bool) -> str:

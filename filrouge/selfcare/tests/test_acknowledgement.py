@@ -86,6 +86,15 @@ def test_the_acknowledgement_arrives_with_the_dates_the_reference_and_the_return
     assert body.count("/suivi/") == 1  # the e-mail footer does not repeat the link
     assert check_tracking_token(request.case, token)
     assert OutboundMessage.objects.get().state == OutboundMessage.State.SENT
+    # The receipt itself, attached as a page the customer keeps (a durable medium).
+    [receipt] = list(mail.iter_attachments())
+    assert receipt.get_filename() == f"accuse-reception-{reference}.html"
+    assert receipt.get_content_type() == "text/html"
+    page = receipt.get_content()
+    assert page.startswith("<!doctype html>")
+    assert "Date de réception : 23 novembre 2026" in page
+    assert "31 décembre 2026" in page
+    assert "<script" not in page
 
 
 def test_without_a_date_asked_the_contract_ends_ten_days_after_receipt(client, fibre, sink):
