@@ -34,3 +34,16 @@ def open_page(live_server, transactional_db, monkeypatch):
         # close those here or they outlive the test (PostgreSQL then refuses to drop
         # the test database).
         connections.close_all()
+
+
+@pytest.fixture
+def mail_sink(tmp_path, settings):
+    """A real local SMTP server that keeps what Fil Rouge sends (see `testing.MailSink`)."""
+    from filrouge.testing import MailSink
+
+    sink = MailSink(tmp_path / "mailsink")
+    sink.controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"  # not locmem
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", sink.port
+    yield sink
+    sink.controller.stop()

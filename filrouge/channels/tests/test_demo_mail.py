@@ -3,12 +3,9 @@
 
 import io
 import smtplib
-import socket
 from email import message_from_bytes, policy
-from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
@@ -16,41 +13,27 @@ from filrouge.accounts.tests.factories import AgentFactory
 from filrouge.cases.models import Event
 from filrouge.cases.tests.factories import make_case
 from filrouge.channels.email.smtpd import make_controller
-from filrouge.channels.management.commands.mailsink import Sink
 from filrouge.channels.models import InboundMessage
 from filrouge.channels.services import reply
 from filrouge.customers.models import Channel
 from filrouge.customers.tests.factories import EmailFactory
 from filrouge.portal.links import tracking_url
+from filrouge.testing import free_port
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def listener():
-    controller = make_controller("127.0.0.1", _free_port())
+    controller = make_controller("127.0.0.1", free_port())
     controller.start()
     yield controller
     controller.stop()
 
 
 @pytest.fixture
-def sink(tmp_path: Path, settings):
-    lines: list[str] = []
-    controller = Controller(Sink(tmp_path, lines.append), hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    settings.EMAIL_BACKEND = (
-        "django.core.mail.backends.smtp.EmailBackend"  # pytest-django's is locmem
-    )
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
-    yield tmp_path, lines
-    controller.stop()
+def sink(mail_sink):
+    return mail_sink.folder, mail_sink.lines
 
 
 def test_the_sample_mail_lands_on_the_case_and_the_answer_arrives_threaded_in_the_sink(
@@ -93,7 +76,7 @@ def test_the_sample_mail_says_when_the_listener_is_not_running():
     EmailFactory(value="lucie.martin@exemple.fr")
     make_case(customer=EmailFactory(value="paul@exemple.fr").customer)
     with pytest.raises(CommandError, match="smtpd"):
-        call_command("replay_samples", "email", smtp=f"127.0.0.1:{_free_port()}")
+        call_command("replay_samples", "email", smtp=f"127.0.0.1:{free_port()}")
 
 
 def test_the_sink_keeps_each_mail_as_received(sink, settings):

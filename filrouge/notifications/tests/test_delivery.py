@@ -2,7 +2,6 @@
 requests Vonage (SMS) and Meta (WhatsApp) receive at their HTTP edge."""
 
 import datetime as dt
-import socket
 from email import message_from_bytes, policy
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -10,12 +9,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from aiosmtpd.controller import Controller
 from django.core.management import call_command
 from django.urls import resolve
 
 from filrouge.cases.tokens import check_tracking_token
-from filrouge.channels.management.commands.mailsink import Sink
 from filrouge.channels.models import OutboundMessage
 from filrouge.channels.services import deliver_outbound
 from filrouge.channels.sms.encoding import segments
@@ -31,25 +28,10 @@ NOON = dt.datetime(2026, 3, 10, 12, 0, tzinfo=PARIS)
 CHANNEL_SAMPLES = Path(__file__).parents[2] / "channels"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
-def sink(tmp_path: Path, settings):
-    controller = Controller(
-        Sink(tmp_path, lambda line: None), hostname="127.0.0.1", port=_free_port()
-    )
-    controller.start()
-    settings.EMAIL_BACKEND = (
-        "django.core.mail.backends.smtp.EmailBackend"  # pytest-django's is locmem
-    )
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
+def sink(mail_sink, settings):
     settings.FILROUGE_PUBLIC_URL = "https://suivi.operateur.example"
-    yield tmp_path
-    controller.stop()
+    return mail_sink.folder
 
 
 def _links(text: str) -> list[str]:

@@ -5,12 +5,10 @@ their contract in three clicks and receives the acknowledgement by e-mail."""
 
 import datetime as dt
 import re
-import socket
 from email import message_from_bytes, policy
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.core.cache import cache
 from django.core.management import call_command
 
@@ -19,7 +17,6 @@ from filrouge.appointments.selectors import first_bookable_day
 from filrouge.appointments.tests.helpers import slot, world
 from filrouge.cases.models import Status
 from filrouge.cases.services import change_status
-from filrouge.channels.management.commands.mailsink import Sink
 from filrouge.core.clock import now, today
 from filrouge.customers.models import Channel
 from filrouge.customers.tests.factories import EmailFactory
@@ -31,22 +28,9 @@ from filrouge.testing import browser_test
 pytestmark = browser_test
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
-def sink(tmp_path, settings):
-    controller = Controller(
-        Sink(tmp_path, lambda _line: None), hostname="127.0.0.1", port=_free_port()
-    )
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"  # not locmem
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
-    yield tmp_path
-    controller.stop()
+def sink(mail_sink):
+    return mail_sink.folder
 
 
 @pytest.fixture
@@ -131,4 +115,4 @@ def test_notified_then_books_moves_house_and_cancels_on_a_phone(phone, live_serv
     _run_worker()
     acknowledgement = [m for m in _mails(sink) if request.case.reference in m["Subject"]]
     assert len(acknowledgement) == 1
-    assert "Votre contrat prend fin le" in acknowledgement[0].get_content()
+    assert "Votre contrat prend fin le" in acknowledgement[0].get_body(("plain",)).get_content()

@@ -2,18 +2,15 @@
 
 import datetime as dt
 import re
-import socket
 from email import message_from_bytes, policy
 from pathlib import Path
 
 import pytest
 import time_machine
-from aiosmtpd.controller import Controller
 from django.conf import settings
 from django.core.management import call_command
 
 from filrouge.cases.tokens import check_tracking_token
-from filrouge.channels.management.commands.mailsink import Sink
 from filrouge.channels.models import OutboundMessage
 from filrouge.customers.tests.factories import LineFactory
 from filrouge.selfcare.models import CancellationRequest
@@ -24,24 +21,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 RECEIVED = dt.datetime(2026, 11, 23, 14, 5, tzinfo=dt.timezone(dt.timedelta(hours=1)))
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
-def sink(tmp_path: Path, settings):
-    controller = Controller(
-        Sink(tmp_path, lambda _line: None), hostname="127.0.0.1", port=_free_port()
-    )
-    controller.start()
-    settings.EMAIL_BACKEND = (
-        "django.core.mail.backends.smtp.EmailBackend"  # pytest-django's is locmem
-    )
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
-    yield tmp_path
-    controller.stop()
+def sink(mail_sink):
+    return mail_sink.folder
 
 
 def cancel(client, **changes) -> CancellationRequest:

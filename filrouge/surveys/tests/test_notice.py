@@ -2,15 +2,12 @@
 server, and the SMS text as the provider would receive it."""
 
 import datetime as dt
-import socket
 from email import message_from_bytes, policy
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from aiosmtpd.controller import Controller
 from django.core.management import call_command
 from django.test import Client
 from django.urls import resolve
@@ -19,7 +16,6 @@ from filrouge.cases.models import Event, Status
 from filrouge.cases.services import change_status
 from filrouge.cases.tests.factories import make_case
 from filrouge.cases.tokens import check_tracking_token
-from filrouge.channels.management.commands.mailsink import Sink
 from filrouge.channels.sms.encoding import segments
 from filrouge.channels.sms.transport import compose as sms_as_sent
 from filrouge.customers.models import Channel
@@ -33,23 +29,10 @@ PARIS = ZoneInfo("Europe/Paris")
 NOON = dt.datetime(2026, 3, 10, 12, 0, tzinfo=PARIS)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
-def sink(tmp_path: Path, settings):
-    controller = Controller(
-        Sink(tmp_path, lambda line: None), hostname="127.0.0.1", port=_free_port()
-    )
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
+def sink(mail_sink, settings):
     settings.FILROUGE_PUBLIC_URL = "https://suivi.operateur.example"
-    yield tmp_path
-    controller.stop()
+    return mail_sink.folder
 
 
 def _work() -> None:
