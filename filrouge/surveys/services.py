@@ -162,10 +162,12 @@ def answer_survey(
     """
     scores = _check(csat, ces, nps, comment)
     case = Case.objects.select_for_update(of=("self",)).select_related("customer").get(pk=case.pk)
-    if not can_answer(case):
-        raise SurveyError(_("The survey opens once your case is resolved."))
+    # Answered first: an unhappy answer reopens the case, and the same answer sent again
+    # (a second tab, the back button) must still hear "already answered".
     if SurveyAnswer.objects.filter(case=case).exists():
         raise SurveyError(_("You have already answered the survey for this case. Thank you!"))
+    if not can_answer(case):
+        raise SurveyError(_("The survey opens once your case is resolved."))
     at = now()
     if scores.nps is not None and not nps_asked(case.customer_id, at=at):
         scores = Scores(csat=scores.csat, ces=scores.ces, nps=None, comment=scores.comment)

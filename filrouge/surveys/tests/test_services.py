@@ -145,6 +145,14 @@ def test_negative_words_fold_case_and_accents():
     assert negative_words("Vraiment DÉÇUE, une arnaque") == ["arnaque", "decue"]
 
 
+def test_an_unhappy_answer_sent_again_hears_already_answered_though_the_case_reopened():
+    case = resolved_case()
+    answer_survey(case, csat=1, ces=1, comment="honteux")  # reopens the case
+    with pytest.raises(SurveyError, match="déjà répondu"):
+        answer_survey(case, csat=1, ces=1, comment="honteux")
+    assert SurveyAnswer.objects.filter(case=case).count() == 1
+
+
 def test_a_low_score_reopens_the_case_and_the_team_lead_follows_up():
     team, lead, owner = team_with_lead()
     case = resolved_case(owner=owner)
