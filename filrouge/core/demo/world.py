@@ -52,6 +52,32 @@ def permute(n: int, salt: int) -> int:
     return (n * 48_271 + salt) % 100_000_000
 
 
+# Mobile ranges after "+33 6" that the numbering plan (and `phonenumbers`) does not
+# assign: numbers drawn there are moved to "+33 78", one digit per range, still unique.
+_UNASSIGNED_06 = (39, 90, 91, 92, 93, 94, 96, 97)
+
+
+def mobile(digits: int) -> str:
+    """A valid French mobile number for eight random-looking digits (a bijection)."""
+    prefix, rest = divmod(digits, 1_000_000)
+    if prefix in _UNASSIGNED_06:
+        return f"+3378{_UNASSIGNED_06.index(prefix)}{rest:06d}"
+    return f"+336{digits:08d}"
+
+
+# Landline ranges (zone digit, next two digits) the plan does not assign; numbers drawn
+# there become "+33 9" box numbers with the same digits (the ranges differ per zone,
+# so they stay unique).
+_UNASSIGNED_GEO = {("2", 62), ("5", 90), ("5", 94)} | {("4", q) for q in range(10)}
+
+
+def landline(zone: str, digits: int) -> str:
+    """A valid French fixed number in `zone` (1–5) for eight random-looking digits."""
+    if (zone, digits // 1_000_000) in _UNASSIGNED_GEO:
+        return f"+339{digits:08d}"
+    return f"+33{zone}{digits:08d}"
+
+
 @dataclass(eq=False)
 class Element:
     id: int
@@ -186,7 +212,7 @@ class CustomerFactory:
             Customer,
             (customer, f"{ACCOUNT_PREFIX}{n:07d}", first, last, folded, channel, w.dt(since)),
         )
-        phone = f"+336{permute(n, 31_415_926):08d}"
+        phone = mobile(permute(n, 31_415_926))
         w.add(ContactPoint, (self._id(ContactPoint), customer, "phone", phone, True, w.dt(since)))
         if rng.random() < 0.9:
             local = _letters(first) + "." + _letters(last)
@@ -284,4 +310,4 @@ class CustomerFactory:
 
     def _landline(self, commune: cat.Commune) -> str:
         self.landlines += 1
-        return f"+33{commune.landline_prefix}{permute(self.landlines, 27_182_818):08d}"
+        return landline(commune.landline_prefix, permute(self.landlines, 27_182_818))

@@ -278,3 +278,16 @@ def test_the_delivery_case_has_a_box_and_a_visit_that_a_move_will_take_along():
     assert shipment.state == Shipment.State.PREPARING
     assert Appointment.objects.filter(case=shipment.case, state="booked").exists()
     assert f"/suivi/{shipment.case.reference}/demenagement/?t=" in out
+
+
+def test_demo_phone_numbers_are_all_valid_and_distinct():
+    import phonenumbers
+
+    from filrouge.core.demo.world import landline, mobile, permute
+
+    numbers = [mobile(permute(n, 31_415_926)) for n in range(0, 1_000_000, 37)]
+    numbers += [
+        landline(zone, permute(n, 27_182_818)) for zone in "12345" for n in range(0, 10**6, 97)
+    ]
+    assert len(set(numbers)) == len(numbers)
+    assert all(phonenumbers.is_valid_number(phonenumbers.parse(x)) for x in numbers)
