@@ -28,13 +28,21 @@ def _day(value: str | None) -> str:
     return formats.date_format(date.fromisoformat(value), "DATE_FORMAT") if value else ""
 
 
+def _parcel(e: Event) -> dict[str, str]:
+    """What every shipment sentence may quote, from the event's data (unused keys are fine)."""
+    data = e.data or {}
+    return {
+        "item": item_label(data.get("item")),
+        "carrier": carrier_label(data.get("carrier")),
+        "number": data.get("tracking_number", ""),
+        "address": data.get("address", ""),
+        "day": _day(data.get("expected_on")),
+    }
+
+
 @formatter(Event.Kind.SHIPMENT_PREPARED)
 def _prepared(e: Event) -> str:
-    return _("%(item)s being prepared for %(address)s, expected on %(day)s") % {
-        "item": item_label(e.data.get("item")),
-        "address": e.data.get("address", ""),
-        "day": _day(e.data.get("expected_on")),
-    }
+    return _("%(item)s being prepared for %(address)s, expected on %(day)s") % _parcel(e)
 
 
 @formatter(Event.Kind.SHIPMENT_DISPATCHED)
@@ -42,34 +50,22 @@ def _dispatched(e: Event) -> str:
     return _(
         "%(item)s handed to %(carrier)s (tracking number %(number)s) for %(address)s, "
         "expected on %(day)s"
-    ) % {
-        "item": item_label(e.data.get("item")),
-        "carrier": carrier_label(e.data.get("carrier")),
-        "number": e.data.get("tracking_number", ""),
-        "address": e.data.get("address", ""),
-        "day": _day(e.data.get("expected_on")),
-    }
+    ) % _parcel(e)
 
 
 @formatter(Event.Kind.SHIPMENT_DELIVERED)
 def _delivered(e: Event) -> str:
-    return _("%(item)s delivered at %(address)s") % {
-        "item": item_label(e.data.get("item")),
-        "address": e.data.get("address", ""),
-    }
+    return _("%(item)s delivered at %(address)s") % _parcel(e)
 
 
 @formatter(Event.Kind.SHIPMENT_RETURNED)
 def _returned(e: Event) -> str:
-    return _("%(item)s returned to us by the carrier") % {"item": item_label(e.data.get("item"))}
+    return _("%(item)s returned to us by the carrier") % _parcel(e)
 
 
 @formatter(Event.Kind.SHIPMENT_REROUTED)
 def _rerouted(e: Event) -> str:
-    return _("%(item)s re-routed to your new address: %(address)s") % {
-        "item": item_label(e.data.get("item")),
-        "address": e.data.get("address", ""),
-    }
+    return _("%(item)s re-routed to your new address: %(address)s") % _parcel(e)
 
 
 @formatter(Event.Kind.SHIPMENT_REDIRECT_REQUESTED)
@@ -77,12 +73,7 @@ def _redirect_requested(e: Event) -> str:
     return _(
         "%(item)s already with %(carrier)s (tracking number %(number)s): redirect to "
         "%(address)s requested from the carrier"
-    ) % {
-        "item": item_label(e.data.get("item")),
-        "carrier": carrier_label(e.data.get("carrier")),
-        "number": e.data.get("tracking_number", ""),
-        "address": e.data.get("address", ""),
-    }
+    ) % _parcel(e)
 
 
 @formatter(Event.Kind.SHIPMENT_REDIRECT_TO_DO)
@@ -90,13 +81,13 @@ def _redirect_to_do(e: Event) -> str:
     return _(
         "To do for %(owner)s: ask %(carrier)s to redirect parcel %(number)s from “%(label)s” "
         "to “%(address)s”"
-    ) % {
-        "owner": e.data.get("owner_name") or _("the case's team"),
-        "carrier": carrier_label(e.data.get("carrier")),
-        "number": e.data.get("tracking_number", ""),
-        "label": e.data.get("label", ""),
-        "address": e.data.get("address", ""),
-    }
+    ) % (
+        _parcel(e)
+        | {
+            "owner": e.data.get("owner_name") or _("the case's team"),
+            "label": e.data.get("label", ""),
+        }
+    )
 
 
 @formatter(Event.Kind.MOVE_DECLARED)
