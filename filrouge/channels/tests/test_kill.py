@@ -14,6 +14,8 @@ waiting.
 
 import asyncio
 import json
+import os
+import signal
 import sqlite3
 import threading
 import time
@@ -122,11 +124,21 @@ def _burst_with_kills(settings, port, children, env, log):
     sender = threading.Thread(target=client, daemon=True)
     sender.start()
     _wait_for(lambda: progress[0] >= MESSAGES // 3, "a third of the burst")
-    _wait_for(lambda: _running(settings) > 0, "the worker to hold tasks")
-    children[
-        "worker"
-    ].kill()  # with tasks claimed: django-tasks-db alone would leave them RUNNING forever
-    running_at_kill = _running(settings)
+    # Kill the worker while it holds claimed tasks (django-tasks-db alone would leave them
+    # RUNNING forever): frozen first (SIGSTOP), so that the tasks counted are still held
+    # at the kill; if it happened to hold none at that instant, let it go on and retry.
+    worker = children["worker"]
+    running_at_kill = 0
+    deadline = time.monotonic() + 30
+    while running_at_kill == 0:
+        if time.monotonic() > deadline:
+            pytest.fail("timed out waiting for the worker to hold tasks")
+        _wait_for(lambda: _running(settings) > 0, "the worker to hold tasks")
+        os.killpg(worker.pid, signal.SIGSTOP)
+        running_at_kill = _running(settings)
+        if running_at_kill == 0:
+            os.killpg(worker.pid, signal.SIGCONT)
+    worker.kill()
     _wait_for(lambda: progress[0] >= MESSAGES // 2, "half of the burst")
     children["web"].kill()
     time.sleep(0.5)  # the provider meets a closed door for a while, and retries
