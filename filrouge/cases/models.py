@@ -208,6 +208,21 @@ class Event(models.Model):
         MOVE_DECLARED = "move_declared", _("Move of house declared")
         # The customer's survey answer at resolution (filrouge/surveys).
         SURVEY_ANSWERED = "survey_answered", _("Survey answered")
+        # Mass incidents (filrouge/incidents): a case linked to a network incident, unlinked
+        # when it proves to be another problem, told of the incident's public updates, and
+        # the compensation proposed when the incident is resolved.
+        INCIDENT_LINKED = "incident_linked", _("Linked to a network incident")
+        INCIDENT_UNLINKED = "incident_unlinked", _("Unlinked from a network incident")
+        INCIDENT_UPDATE = "incident_update", _("Network incident update")
+        COMPENSATION_PROPOSED = "compensation_proposed", _("Compensation proposed")
+        # Triage (filrouge/triage): what the reading of a message found, and why.
+        TRIAGED = "triaged", _("Message read by triage")
+        # Partner trouble tickets over TMF621 (filrouge/tmf, filrouge/partners).
+        PARTNER_TICKET_OPENED = "partner_ticket_opened", _("Ticket opened at a partner")
+        PARTNER_TICKET_UPDATED = "partner_ticket_updated", _("Partner ticket updated")
+        PARTNER_TICKET_RESOLVED = "partner_ticket_resolved", _("Partner ticket resolved")
+        PARTNER_DATE_MISSED = "partner_date_missed", _("Partner missed its date")
+        PARTNER_NOTE = "partner_note", _("Note from a partner")
 
     class Visibility(models.TextChoices):
         PUBLIC = "public", _("Visible to the customer")

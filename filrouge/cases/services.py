@@ -15,6 +15,7 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 
 from filrouge.accounts.models import Agent, Team
+from filrouge.cases import hooks
 from filrouge.cases.models import (
     OPEN_STATUSES,
     Case,
@@ -168,6 +169,7 @@ def open_case(
             data={"to": owner.pk, "to_name": owner.display_name},
             at=at,
         )
+    hooks.opened([case])
     return case
 
 

@@ -41,7 +41,7 @@ from filrouge.cases.services import (
     record_event,
     send_reply,
 )
-from filrouge.channels import tasks
+from filrouge.channels import filing, tasks
 from filrouge.channels.email import attachments as email_attachments
 from filrouge.channels.email import parse as email_parse
 from filrouge.channels.email import transport as email_transport
@@ -305,6 +305,18 @@ def _land(inbound: InboundMessage, message: Message) -> None:
     inbound.save()
     if route.hints:
         _suggest(route, case, message)
+    filing.filed(
+        [
+            filing.Filed(
+                inbound=inbound,
+                message=message,
+                customer=case.customer,
+                case=case,
+                event=event,
+                new_case=route.case is None,
+            )
+        ]
+    )
 
 
 def _suggest(route: Route, case: Case, message: Message) -> None:

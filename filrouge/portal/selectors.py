@@ -106,7 +106,11 @@ def waiting_on(case: Case, events: list[Event]) -> str:
         ),
         "",
     )
-    return {"waiting_customer": "customer", "waiting_partner": "partner"}.get(reason, "us")
+    return {
+        "waiting_customer": "customer",
+        "waiting_partner": "partner",
+        "waiting_network": "network",
+    }.get(reason, "us")
 
 
 def _ever_waited(events: list[Event]) -> bool:
@@ -122,6 +126,7 @@ def milestones(case: Case, *, waiting: str, waited: bool) -> list[Milestone]:
     waiting_label = {
         "customer": _("Waiting for your answer"),
         "partner": _("Waiting for a partner"),
+        "network": _("Waiting for the network repair"),
         "us": _("On hold on our side"),
     }.get(waiting, _("Waiting, if needed"))
     end_label = {
