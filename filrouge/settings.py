@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "filrouge.cases",
     "filrouge.channels",
     "filrouge.partners",
+    "filrouge.incidents",
     "filrouge.notifications",
     "filrouge.appointments",
     "filrouge.fieldops",
