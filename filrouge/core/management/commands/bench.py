@@ -1,11 +1,43 @@
 """`filrouge bench pages`: seed (or reuse) a big PostgreSQL and time the agent console's pages.
-`filrouge bench ingest`: a storm of signed webhooks at gunicorn on loopback, then the drain."""
+`filrouge bench ingest`: a storm of signed webhooks at gunicorn on loopback, then the drain.
 
+Other apps add their own benchmark without touching this file: a module
+`filrouge/<app>/benches.py` defining `BENCHES = {"name": Bench(help, add_arguments,
+run)}`, where `add_arguments(parser)` declares its options and `run(options, write)`
+runs it and returns True when its targets were met.
+"""
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
+from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
 
 from filrouge.core.management import ingestbench, pagebench
+
+
+@dataclass(frozen=True)
+class Bench:
+    help: str
+    add_arguments: Callable
+    run: Callable[[dict, Callable[[str], None]], bool]
+
+
+def app_benches() -> dict[str, Bench]:
+    found: dict[str, Bench] = {}
+    for config in apps.get_app_configs():
+        if not config.name.startswith("filrouge."):
+            continue
+        try:
+            module = importlib.import_module(f"{config.name}.benches")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{config.name}.benches":
+                raise
+            continue
+        found.update(module.BENCHES)
+    return found
 
 
 class Command(BaseCommand):
@@ -38,7 +70,14 @@ class Command(BaseCommand):
         ingest.add_argument("--drain-deadline", type=float, default=3600)
         ingest.add_argument("--results", default="bench/results", help="Where to write results.")
 
+        for name, bench in app_benches().items():
+            bench.add_arguments(sub.add_parser(name, help=bench.help))
+
     def handle(self, *args, which: str, **options):
+        if bench := app_benches().get(which):
+            if not bench.run(options, self.stdout.write):
+                raise CommandError(f"{which}: the benchmark's targets were not met (see above).")
+            return
         if which == "slots":
             self._slots(options)
             return
