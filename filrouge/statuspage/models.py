@@ -44,8 +44,7 @@ class Subscription(models.Model):
     commune = models.CharField(_("commune"), max_length=120, blank=True)
     commune_key = models.CharField(max_length=120, blank=True, db_index=True)
     state = models.CharField(_("state"), max_length=12, choices=State.choices)
-    # SMS double opt-in: an HMAC of the code sent (never the code), tries left, expiry.
-    code_digest = models.CharField(max_length=64, blank=True)
+    # SMS double opt-in: the code is derived, never stored (`tokens.sms_code`); tries, expiry.
     code_tries = models.PositiveSmallIntegerField(default=0)
     code_expires_at = models.DateTimeField(null=True, blank=True)
     confirmations_sent = models.PositiveSmallIntegerField(default=0)
