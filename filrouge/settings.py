@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "filrouge.agent",
     "filrouge.portal",
     "filrouge.selfcare",
+    "filrouge.statuspage",
 ]
 
 MIDDLEWARE = [
