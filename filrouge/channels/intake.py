@@ -104,7 +104,7 @@ class Committer:
         with self._cond:
             if self._stopping:
                 raise IntakeFailed("the committer is stopping")
-            if self._thread is None:
+            if self._thread is None or not self._thread.is_alive():  # first use, or it died
                 self._thread = threading.Thread(
                     target=self._run, name="filrouge-intake", daemon=True
                 )
