@@ -2,8 +2,11 @@
 each of its messages, one after the other."""
 
 import json
+import os
 import re
+from contextlib import closing
 
+import psycopg
 import pytest
 from django.db import transaction
 from django.utils import timezone
@@ -20,6 +23,15 @@ from filrouge.channels.message import Sender
 from filrouge.channels.models import InboundMessage, OutboundMessage
 from filrouge.channels.services import process_inbound, store_inbound
 from filrouge.channels.tests.builders import raw_mail
+from filrouge.channels.tests.test_kill import (
+    _backlog,
+    _claims,
+    _running,
+    _wait_for,
+    own_database,
+    query,
+)
+from filrouge.core import serving
 from filrouge.customers.models import Channel, ContactPoint, Customer
 from filrouge.customers.tests.factories import (
     CustomerFactory,
@@ -281,3 +293,70 @@ def test_a_batch_that_fails_writes_nothing(monkeypatch):
         filing._hooks.remove(broken)
     assert not Case.objects.exists()
     assert set(InboundMessage.objects.values_list("state", "attempts")) == {("received", 0)}
+
+
+STORE = """
+import json
+from filrouge.cases.models import ReferenceCounter
+from filrouge.channels.services import store_inbound
+from filrouge.core.clock import now
+ReferenceCounter.objects.get_or_create(year=now().year)
+for n in range({count}):
+    phone = f"3375{{n % {senders}:07d}}"
+    params = {{"msisdn": phone, "to": "33644630000", "messageId": f"0B{{n:014d}}",
+              "text": "Ma facture est fausse" if n % 2 else "Plus d'internet", "type": "unicode"}}
+    payload = json.dumps(params).encode()
+    store_inbound(channel="sms", external_id=params["messageId"], payload=payload)
+"""
+
+
+@pytest.mark.skipif(
+    not os.environ.get("DATABASE_URL", "").startswith("postgres"), reason="PostgreSQL row locks"
+)
+def test_a_worker_killed_in_the_middle_of_a_batch_files_nothing_twice_and_loses_nothing(tmp_path):
+    """The worker is frozen inside its batch (the reference counter is locked by the test,
+    after the batch locked its rows and wrote prospects and events), killed, then the
+    lock is released and a new worker takes the tasks back."""
+    with own_database(tmp_path) as settings:
+        env = serving.environ(database_url=serving.database_url(settings))
+        serving.manage("migrate", "--noinput", "-v0", env=env)
+        serving.manage("shell", "-c", STORE.format(count=300, senders=200), env=env)
+        log = tmp_path / "children.log"
+        with closing(psycopg.connect(serving.database_url(settings))) as holder:
+            holder.execute("SELECT * FROM cases_referencecounter FOR UPDATE")
+            worker = serving.worker(env=env, log=log, claim=100).start()
+            try:
+                _wait_for(lambda: _waiting_on_a_lock(settings), "the batch to wait on the counter")
+                running = _running(settings)
+                worker.kill()
+            finally:
+                worker.stop()
+            holder.rollback()
+        assert running == 100  # the batch held its 100 tasks when it died
+        assert query(settings, "SELECT count(*) FROM cases_case")[0][0] == 0
+        worker = serving.worker(env=env, log=log, claim=100, extra=["--reclaim-every", "1"])
+        worker.start()
+        try:
+            _wait_for(lambda: _backlog(settings) == 0, "the backlog to drain", timeout=90)
+        finally:
+            worker.stop()
+        rows = query(settings, "SELECT state, event_id FROM channels_inboundmessage")
+        assert len(rows) == 300
+        assert {state for state, _event in rows} == {"processed"}
+        assert len({event for _state, event in rows} - {None}) == 300
+        events = query(settings, "SELECT count(*) FROM cases_event WHERE kind = 'message_in'")
+        assert events[0][0] == 300
+        prospects = query(settings, "SELECT count(*) FROM customers_customer")
+        assert prospects[0][0] == 200  # one file per sender, none twice
+        tasks = query(settings, "SELECT status, worker_ids FROM django_tasks_database_dbtaskresult")
+        assert {status for status, _ids in tasks} == {"SUCCESSFUL"}
+        assert sum(_claims(ids) > 1 for _status, ids in tasks) >= 100
+
+
+def _waiting_on_a_lock(settings: dict) -> bool:
+    waiting = query(
+        settings,
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+        "AND wait_event_type = 'Lock'",
+    )
+    return waiting[0][0] > 0
