@@ -5,11 +5,13 @@ import json
 import os
 import re
 from contextlib import closing
+from datetime import timedelta
 
 import psycopg
 import pytest
 from django.db import transaction
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from filrouge.cases import hooks as case_hooks
 from filrouge.cases.models import Case, Event, Intent, Status
@@ -31,7 +33,7 @@ from filrouge.channels.tests.test_kill import (
     own_database,
     query,
 )
-from filrouge.core import serving
+from filrouge.core import serving, worker
 from filrouge.customers.models import Channel, ContactPoint, Customer
 from filrouge.customers.tests.factories import (
     CustomerFactory,
@@ -360,3 +362,57 @@ def _waiting_on_a_lock(settings: dict) -> bool:
         "AND wait_event_type = 'Lock'",
     )
     return waiting[0][0] > 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_files_a_batch_and_one_bad_message_does_not_block_the_others():
+    """A hook fails on one message: the batch rolls back and the worker files the batch
+    one by one; that message fails alone (recorded, its task done), the others land."""
+
+    def fragile(items):
+        if any("BOUM" in item.text for item in items):
+            raise RuntimeError("the hook failed on this message")
+
+    texts = ["Ma facture est fausse.", "Plus d'internet.", "BOUM", "Mon colis.", "Ma box."]
+    ids = [_mail(n, f"client{n}@exemple.fr", "Bonjour", text) for n, text in enumerate(texts)]
+    filing.register(fragile)
+    try:
+        worker.BatchWorker(
+            claim=100,
+            lease=timedelta(minutes=15),
+            reclaim_every=30,
+            queue_names=["default"],
+            interval=0.01,
+            batch=True,
+            backend_name="default",
+            startup_delay=False,
+            max_tasks=None,
+            worker_id=worker.new_worker_id(),
+            excluded_queue_names=[],
+        ).run()
+    finally:
+        filing._hooks.remove(fragile)
+    states = dict(InboundMessage.objects.values_list("pk", "state"))
+    assert [states[pk] for pk in ids] == [
+        "processed",
+        "processed",
+        "failed",
+        "processed",
+        "processed",
+    ]
+    assert set(DBTaskResult.objects.values_list("status", flat=True)) == {"SUCCESSFUL"}
+
+
+def test_the_worker_files_claimed_messages_as_one_set(django_assert_max_num_queries):
+    """Twenty messages (five customers, fifteen unknown senders): 17 queries on SQLite,
+    savepoints included, where filing them one by one takes about twenty each."""
+    for n in range(5):
+        _customer(f"connu{n}@exemple.fr")
+    ids = [
+        _mail(n, f"connu{n % 5}@exemple.fr" if n < 5 else f"x{n}@exemple.fr", "Colis", "Mon colis.")
+        for n in range(20)
+    ]
+    with django_assert_max_num_queries(20):
+        states = process_batch(ids).states
+    assert len(states) == 20
+    assert Case.objects.count() == 20
