@@ -73,6 +73,8 @@ INSTALLED_APPS = [
     "filrouge.agent",
     "filrouge.portal",
     "filrouge.selfcare",
+    # After triage: its filing hook sets the intent the detector counts on.
+    "filrouge.detection",
 ]
 
 MIDDLEWARE = [
