@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "filrouge.agent",
     "filrouge.portal",
     "filrouge.selfcare",
+    "filrouge.statuspage",
 ]
 
 MIDDLEWARE = [

@@ -21,5 +21,6 @@ urlpatterns = [
     path("suivi/", include("filrouge.portal.urls")),
     path("", include("filrouge.selfcare.urls")),  # /resiliation/ (online cancellation)
     path("notifications/", include("filrouge.notifications.urls")),
+    path("", include("filrouge.statuspage.urls")),  # /etat-du-reseau/ (alias /status/)
     path("i18n/", include("django.conf.urls.i18n")),
 ]
