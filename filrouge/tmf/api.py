@@ -33,7 +33,7 @@ from filrouge.tmf import schemas as s
 from filrouge.tmf import selectors, services
 from filrouge.tmf.auth import TmfBearer
 from filrouge.tmf.models import Hub
-from filrouge.tmf.resource import ALWAYS, FIELDS, PRIORITIES, SEVERITIES, Caller
+from filrouge.tmf.resource import ALWAYS, FIELDS, PRIORITIES, SEVERITIES, Caller, ticket
 from filrouge.tmf.services import TmfError
 
 BASE = "/tmf-api/troubleTicket/v5"
@@ -199,8 +199,15 @@ def _base(request: HttpRequest) -> str:
 )
 def create_ticket(request: HttpRequest, payload: s.TroubleTicketCreate):
     caller = caller_of(request)
-    case = services.open_ticket(caller, payload.model_dump(exclude_none=True, by_alias=True))
-    (body,) = selectors.tickets([case], caller=caller, fields=None, base=_base(request))
+    data = payload.model_dump(exclude_none=True, by_alias=True)
+    case = services.open_ticket(caller, data)
+    if data.get("note"):
+        (body,) = selectors.tickets([case], caller=caller, fields=None, base=_base(request))
+    else:  # nothing on its timeline a ticket shows yet: no need to read it back
+        refs = [(caller.label, case.their_reference)] if caller.partner else []  # type: ignore[attr-defined]
+        body = ticket(
+            case, base=_base(request), caller=caller, external_ids=[r for r in refs if r[1]]
+        )
     response = JsonResponse(body, status=201)
     response["Location"] = body["href"]
     return response
