@@ -300,11 +300,11 @@ def _file(inbound: InboundMessage) -> None:
 def _land(inbound: InboundMessage, message: Message) -> None:
     route = choose_case(message)
     customer = settle_prospect(route.customer or create_prospect(message.sender))
-    body = message.text or message.subject or _attachment_names(message) or "-"
+    body = body_for(message)
     with_files = WITH_FILES.get(inbound.channel) if message.attachments else None
     if with_files is not None:  # the case first: the files belong to it, the event names them
         case = route.case or open_case(
-            customer, subject=_subject_for(message), channel=message.channel, intent=route.intent
+            customer, subject=subject_for(message), channel=message.channel, intent=route.intent
         )
         event = with_files(case, inbound=inbound, message=message, body=body)
     elif route.case is not None:
@@ -313,7 +313,7 @@ def _land(inbound: InboundMessage, message: Message) -> None:
     else:
         case = open_case(
             customer,
-            subject=_subject_for(message),
+            subject=subject_for(message),
             channel=message.channel,
             intent=route.intent,
             first_message=body,
@@ -416,13 +416,18 @@ def _fail(inbound: InboundMessage, *, reason: str, error: str) -> None:
     inbound.save(update_fields=["state", "reason", "last_error", "attempts"])
 
 
-def _subject_for(message: Message) -> str:
+def subject_for(message: Message) -> str:
     subject = email_parse.clean_subject(message.subject)
     if not subject:
         first_line = next((line for line in message.text.splitlines() if line.strip()), "")
         subject = first_line.strip()[:80] or _attachment_names(message)[:80]
         subject = subject or _("Message without a subject")
     return subject[:200]
+
+
+def body_for(message: Message) -> str:
+    """The words a message puts on the timeline (never empty)."""
+    return message.text or message.subject or _attachment_names(message) or "-"
 
 
 def _attachment_names(message: Message) -> str:

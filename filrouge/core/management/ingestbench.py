@@ -201,17 +201,23 @@ def drain(*, env, workers, claim, since, expected, deadline, log, write) -> dict
     seconds = time.perf_counter() - started
     counts = _counts(since)
     filed = counts["processed"] + counts["ignored"] + counts["failed"]
+    cpu = {
+        "workers": sum(cpu_workers.values()),
+        "postgresql": sum(v - cpu_db_before.get(pid, 0.0) for pid, v in cpu_db.items()),
+    }
+    per_message = {k: 1000 * v / max(1, filed) for k, v in cpu.items()}
     return {
         "workers": workers,
         "claim": claim,
         "seconds": round(seconds, 2),
         "filed_per_s": round(filed / seconds, 1),
-        "cpu_seconds": {
-            "workers": round(sum(cpu_workers.values()), 1),
-            "postgresql": round(
-                sum(v - cpu_db_before.get(pid, 0.0) for pid, v in cpu_db.items()), 1
-            ),
+        "cpu_seconds": {k: round(v, 1) for k, v in cpu.items()},
+        # What decides the rate on dedicated cores: CPU ms per message, workers + PostgreSQL.
+        "cpu_ms_per_message": {
+            **{k: round(v, 2) for k, v in per_message.items()},
+            "total": round(sum(per_message.values()), 2),
         },
+        "ceiling_per_s_on_2_cores": round(2000 / max(0.01, sum(per_message.values()))),
         "load_average_before": [round(x, 2) for x in load_before],
         "load_average_after": [round(x, 2) for x in os.getloadavg()],
         **counts,
@@ -321,6 +327,7 @@ def run(
 
 def markdown(result: dict) -> str:
     m, b, i, d = result["machine"], result["burst"], result["ingest"], result["drain"]
+    ceiling = d["ceiling_per_s_on_2_cores"]
 
     def ok(good: bool) -> str:
         return " ✅" if good else " ❌"
@@ -333,7 +340,8 @@ def markdown(result: dict) -> str:
         f"({i['unique_in_burst']:,} unique, {i['duplicates_in_burst']:,} exact duplicates); "
         f"gunicorn × {b['web_workers']}"
         + (f" × {b['threads']} threads" if b["threads"] > 1 else " (sync)")
-        + f", {b['connections']} client connections; drain by {d['workers']} workers.",
+        + f", {b['connections']} client connections; drain by {d['workers']} workers "
+        f"claiming {d['claim']} tasks at a time.",
         "",
         "| measure | value | target |",
         "|---|---:|---:|",
@@ -351,6 +359,12 @@ def markdown(result: dict) -> str:
         f"{ok(d['every_message_landed'])} | all |",
         f"| new cases opened / threaded on an open case | {d['new_cases']:,} / "
         f"{d['processed'] - d['new_cases']:,} | |",
+        f"| drain: CPU per message, workers + PostgreSQL | "
+        f"{d['cpu_ms_per_message']['workers']} + {d['cpu_ms_per_message']['postgresql']} = "
+        f"{d['cpu_ms_per_message']['total']} ms | |",
+        f"| drain: what 2 dedicated cores would file (2 s ÷ CPU per message) | "
+        f"{ceiling:,}/s{ok(ceiling >= TARGET_DRAIN_PER_S)}"
+        f" | ≥ {TARGET_DRAIN_PER_S:,} |",
         "",
         f"CPU per acknowledged message (ingest): web {i['cpu_ms_per_message']['web']} ms + "
         f"PostgreSQL {i['cpu_ms_per_message']['postgresql']} ms = {server_ms:.2f} ms "

@@ -65,7 +65,7 @@ class Command(BaseCommand):
         ingest.add_argument("--threads", type=int, default=16, help="> 1: gthread workers.")
         ingest.add_argument("--connections", type=int, default=32, help="Client connections.")
         ingest.add_argument("--workers", type=int, default=2, help="Task workers for the drain.")
-        ingest.add_argument("--claim", type=int, default=20, help="Tasks claimed at a time.")
+        ingest.add_argument("--claim", type=int, default=200, help="Tasks claimed at a time.")
         ingest.add_argument("--deadline", type=float, default=900, help="Seconds for the burst.")
         ingest.add_argument("--drain-deadline", type=float, default=3600)
         ingest.add_argument("--results", default="bench/results", help="Where to write results.")
