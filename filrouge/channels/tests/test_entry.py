@@ -186,6 +186,13 @@ def two_whatsapp_messages() -> bytes:
     return json.dumps(data).encode()
 
 
+def status_as_list() -> bytes:
+    """Found by the fuzz test below: it was a 500 (`TypeError: unhashable type`)."""
+    data = json.loads((CHANNELS / "whatsapp/tests/samples/status_read.json").read_text())
+    data["entry"][0]["changes"][0]["value"]["statuses"][0]["status"] = ["read"]
+    return json.dumps(data).encode()
+
+
 def x(body: bytes | str = "dm.json", *, signature: str | None = None) -> Request:
     raw = body if isinstance(body, bytes) else (CHANNELS / "x/tests/samples" / body).read_bytes()
     given = x_sign(raw, secret=X_SECRET) if signature is None else signature
@@ -226,6 +233,7 @@ CASES = {
     "whatsapp image": (whatsapp("image.json"), True),
     "whatsapp two messages": (whatsapp(two_whatsapp_messages()), True),
     "whatsapp status": (whatsapp("status_delivered.json"), False),
+    "whatsapp status that is a list": (whatsapp(status_as_list()), False),
     "whatsapp unsigned": (whatsapp(signature=""), False),
     "whatsapp wrongly signed": (whatsapp(signature="sha256=" + "0" * 64), False),
     "whatsapp malformed JSON": (whatsapp(b'{"object": '), False),
@@ -256,6 +264,14 @@ def test_the_entry_answers_and_stores_exactly_what_the_view_does(request_, lean,
     assert spy.paths == ([] if lean else [request_.path])  # refusals are Django's own
 
 
+def test_a_whatsapp_status_that_is_not_a_word_is_a_400_with_a_reason():
+    status, _kind, body = call(HookEntry(WSGIHandler()), whatsapp(status_as_list()))
+    assert (status, json.loads(body)["error"]) == (
+        400,
+        "Cette notification n’est pas recevable\xa0: a status without a valid id or status",
+    )
+
+
 def test_deeply_nested_json_is_a_400_with_a_reason_on_every_json_webhook():
     for request_ in (signed_sms_body(DEEP), whatsapp(DEEP), x(DEEP)):
         status, _kind, body = call(HookEntry(WSGIHandler()), request_)
@@ -283,7 +299,7 @@ def test_a_failed_store_answers_503_with_a_reason_and_never_2xx():
     assert (status, kind, spy.paths) == (503, "application/json", [])
     assert (
         json.loads(body)["error"]
-        == "Le message n’a pas pu être enregistré : renvoyez-le plus tard."
+        == "Le message n’a pas pu être enregistré\xa0: renvoyez-le plus tard."
     )
     assert InboundMessage.objects.count() == 0
 
