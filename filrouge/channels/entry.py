@@ -1,6 +1,6 @@
 """The accepting path of the providers' webhooks, in front of Django's request stack.
 
-`filrouge.wsgi` serves `HookEntry(get_wsgi_application())`. For a POST to the
+`filrouge.wsgi` serves `HookEntry(<the Django application>)`. For a POST to the
 SMS, WhatsApp or X webhook, the entry reads the body once and runs the very
 checks of the channel's view — size, signature, the envelope parsed down to
 each message's external id, `services.inbound_row` — with the same functions.

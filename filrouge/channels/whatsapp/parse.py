@@ -115,7 +115,9 @@ def _stored(message: dict, value: dict, contacts: dict) -> tuple[str, bytes]:
 
 def _status(status: dict) -> Status:
     wamid, kind = status.get("id"), status.get("status")
-    if not isinstance(wamid, str) or not wamid or len(wamid) > 255 or kind not in STATUSES:
+    if not isinstance(wamid, str) or not wamid or len(wamid) > 255:
+        raise ParseError("a status without a valid id or status")
+    if not isinstance(kind, str) or kind not in STATUSES:  # a list or an object is no status
         raise ParseError("a status without a valid id or status")
     errors = status.get("errors") if isinstance(status.get("errors"), list) else []
     error = "; ".join(_error_text(e) for e in errors if isinstance(e, dict))
