@@ -190,7 +190,7 @@ def _lock(plans: list[_Plan], outcome: Outcome) -> list[_Plan]:
             outcome.left.append(plan.inbound.pk)
             continue
         if case is not None:
-            case.customer = plan.route.case.customer
+            case.customer = plan.customer  # the route's customer is the case's
             plan.route = replace(plan.route, case=case)
         kept.append(plan)
     return kept
