@@ -133,6 +133,34 @@ def store_inbound(
     new row (see `enqueue_with_commit`), never for a duplicate.
     `group` names the message a part belongs to (a long SMS), "" for a whole message.
     """
+    inbound = inbound_row(
+        channel=channel,
+        external_id=external_id,
+        payload=payload,
+        received_at=received_at,
+        group=group,
+    )
+    with transaction.atomic():
+        if not _insert_once(inbound):  # delivered before (or by a concurrent receiver just now)
+            existing = InboundMessage.objects.get(channel=channel, external_id=inbound.external_id)
+            return existing, False
+        enqueue_with_commit(tasks.process_inbound, inbound.pk)
+    return inbound, True
+
+
+def inbound_row(
+    *,
+    channel: str,
+    external_id: str,
+    payload: bytes,
+    received_at: datetime | None = None,
+    group: str = "",
+) -> InboundMessage:
+    """The row `store_inbound` commits, not saved; `InboundRejected` for what it refuses.
+
+    Shared with the webhooks' group commit (`channels.intake`), so both paths store
+    the same row for the same delivery.
+    """
     if channel not in PARSERS:
         raise InboundRejected(_("This channel does not receive messages."))
     if not payload:
@@ -142,18 +170,13 @@ def store_inbound(
     external_id = external_id.strip()
     if not external_id or len(external_id) > 255:
         external_id = "sha256:" + hashlib.sha256(external_id.encode() or payload).hexdigest()
-    inbound = InboundMessage(
+    return InboundMessage(
         channel=channel,
         external_id=external_id,
         payload=payload,
         received_at=received_at or now(),
         group=group[:64],
     )
-    with transaction.atomic():
-        if not _insert_once(inbound):  # delivered before (or by a concurrent receiver just now)
-            return InboundMessage.objects.get(channel=channel, external_id=external_id), False
-        enqueue_with_commit(tasks.process_inbound, inbound.pk)
-    return inbound, True
 
 
 def _insert_once(inbound: InboundMessage) -> bool:
