@@ -405,8 +405,8 @@ def test_the_worker_files_a_batch_and_one_bad_message_does_not_block_the_others(
 
 def test_the_worker_files_claimed_messages_as_one_set(django_assert_max_num_queries):
     """Twenty messages (five customers, fifteen unknown senders): 17 queries on SQLite,
-    savepoints included, plus the hooks' few (the detector's), where filing them one by
-    one takes about twenty each."""
+    savepoints included, plus the hooks' few (the detector's, the incidents'), where filing
+    them one by one takes about twenty each."""
     for n in range(5):
         _customer(f"connu{n}@exemple.fr")
     ids = [
