@@ -190,7 +190,7 @@ def _lock(plans: list[_Plan], outcome: Outcome) -> list[_Plan]:
             outcome.left.append(plan.inbound.pk)
             continue
         if case is not None:
-            case.customer = plan.route.case.customer
+            case.customer = plan.customer  # the route's customer is the case's
             plan.route = replace(plan.route, case=case)
         kept.append(plan)
     return kept
@@ -198,7 +198,11 @@ def _lock(plans: list[_Plan], outcome: Outcome) -> list[_Plan]:
 
 def _write(plans: list[_Plan]) -> list[filing.Filed]:
     """The prospects, the messages on existing cases, the new cases; the rows filled in."""
-    unknown = [p for p in plans if p.customer is None]
+    # In address order: two batches inserting the same new senders wait on each other in
+    # the same order (the unique contact point), never in a cycle.
+    unknown = sorted(
+        (p for p in plans if p.customer is None), key=lambda p: p.message.sender.address
+    )
     for plan, prospect in zip(
         unknown, new_prospects([p.message.sender for p in unknown]), strict=True
     ):

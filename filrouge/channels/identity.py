@@ -182,6 +182,8 @@ def possible_matches(message: Message, *, sender: Customer | None) -> tuple[Hint
 def _by_reference(message: Message) -> list[Hint]:
     # A tracking link whose token did not check is no better than a bare reference.
     references = dict.fromkeys(r for r in (message.case_reference, message.tracking_reference) if r)
+    if not references:
+        return []
     cases = Case.objects.select_related("customer").filter(reference__in=list(references))
     return [Hint("reference", c.customer, c, c.reference) for c in cases]
 

@@ -46,6 +46,8 @@ from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
+from filrouge.core.bulk import bulk_set
+
 logger = logging.getLogger("django_tasks_db")
 
 IN_ONE_TRANSACTION = frozenset({"filrouge.channels.tasks.process_inbound"})
@@ -156,7 +158,7 @@ class BatchWorker(Worker):
                 for result in claimed:
                     result.status, result.started_at = RUNNING, started
                     result.worker_ids = [*result.worker_ids, self.worker_id]
-                DBTaskResult.objects.bulk_update(claimed, ["status", "started_at", "worker_ids"])
+                bulk_set(claimed, ["status", "started_at", "worker_ids"])
         except OperationalError as exc:
             if is_locked_database_exception(exc):
                 return None

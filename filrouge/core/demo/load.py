@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from random import Random
 
+from django.db import connection
 from tqdm import tqdm
 
 from filrouge.cases.models import Case, Event, Promise
@@ -164,6 +165,8 @@ def load(options: Options, staff: StaffBook, agents: dict[str, "object"]) -> Sum
         writer.finish()
         if rebuild and options.progress:
             print("Rebuilding indexes…", flush=True)  # noqa: T201
+    if rebuild:
+        _analyze([m for m, _ in TABLES])
     counts = {
         m._meta.verbose_name_plural: n
         for m, n in writer.counts.items()
@@ -171,6 +174,17 @@ def load(options: Options, staff: StaffBook, agents: dict[str, "object"]) -> Sum
     }
     counts = {str(k): v for k, v in counts.items()}
     return Summary(counts, time.monotonic() - started, showcase)
+
+
+def _analyze(models_) -> None:
+    """Fresh planner statistics after a big load (PostgreSQL): until autovacuum comes by —
+    or never, where it is off — the planner would see the tables as they were before it
+    (empty) and choose plans that read a whole index for a one-row look-up."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for model in models_:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
 
 
 def _customers(writer, network, rng, now, options) -> tuple[list[Person], list[Plan]]:
