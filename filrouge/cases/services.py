@@ -77,6 +77,8 @@ def record_event(
         from filrouge.notifications.intake import note_event
 
         note_event(event, case)
+    if case is not None:
+        hooks.recorded(event, case)
     return event
 
 
@@ -175,8 +177,16 @@ def open_case(
 
 @transaction.atomic
 def change_status(
-    case: Case, *, to: str, by: Agent | None, reason: str = "", expected_version: int | None = None
+    case: Case,
+    *,
+    to: str,
+    by: Agent | None,
+    reason: str = "",
+    expected_version: int | None = None,
+    actor_label: str = "",
 ) -> Case:
+    """Move the case along TRANSITIONS. `actor_label` names who did it when not an
+    agent (a partner's name); without either it was Fil Rouge itself."""
     case = _locked(case, expected_version)
     if to == case.status:
         raise CaseError(_("The case is already in this status."))
@@ -204,7 +214,7 @@ def change_status(
         kind=Event.Kind.STATUS_CHANGED,
         visibility=PUBLIC,
         actor=by,
-        actor_label="" if by else "system",
+        actor_label="" if by else (actor_label or "system"),
         data={"from": previous, "to": to, "reason": reason.strip()},
         at=at,
     )
@@ -369,6 +379,36 @@ def set_next_step(
 
 
 @transaction.atomic
+def change_priority(
+    case: Case,
+    *,
+    to: int,
+    by: Agent | None,
+    actor_label: str = "",
+    expected_version: int | None = None,
+) -> Case:
+    """Set the priority (an advisor, or a partner through TMF621's severity)."""
+    if to not in Priority.values:
+        raise CaseError(_("Unknown priority."))
+    case = _locked(case, expected_version)
+    if case.priority == to:
+        return case
+    at = now()
+    previous, case.priority = case.priority, to
+    _save(case, "priority", at=at)
+    record_event(
+        case,
+        kind=Event.Kind.PRIORITY_CHANGED,
+        visibility=INTERNAL,
+        actor=by,
+        actor_label="" if by else (actor_label or "system"),
+        data={"from": previous, "to": to},
+        at=at,
+    )
+    return case
+
+
+@transaction.atomic
 def correct_intent(case: Case, *, to: str, by: Agent) -> Case:
     if to not in Intent.values:
         raise CaseError(_("Unknown intent."))
@@ -496,6 +536,14 @@ def withdraw_promise(promise: Promise, *, by: Agent | None) -> Promise:
     return promise
 
 
+def escalate(case: Case, *, why: str) -> Case:
+    """Flag a case for its team lead like a broken promise (for other apps' deadlines:
+    a partner's missed date). Locks the case; records the internal `escalated` event."""
+    case = _locked(case, None)
+    _escalate(case, at=now(), why=why)
+    return case
+
+
 def _escalate(case: Case, *, at: datetime, why: str) -> None:
     """Raise priority (at least High) and flag the case for the owner's team lead."""
     previous = case.priority
@@ -557,6 +605,7 @@ def sweep_overdue_promises(*, batch: int = 200, at: datetime | None = None) -> i
                 break_promise(promise, by=None, reason="overdue")
         broken += len(due)
         if len(due) < batch:
+            hooks.swept(cutoff)  # other apps' deadlines (a partner's promised date)
             return broken
 
 

@@ -1,0 +1,32 @@
+import time
+
+from django.core.management.base import BaseCommand
+
+from filrouge.tmf import client, events
+
+
+class Command(BaseCommand):
+    help = (
+        "TMF621 upkeep: `filrouge tmf sweep` re-sends stalled event deliveries to listeners; "
+        "`filrouge tmf poll` asks partners for the tickets we opened there; "
+        "`filrouge tmf dates` escalates partners' missed dates (the promise sweep does it too)."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("action", choices=["sweep", "poll", "dates"])
+        parser.add_argument("--every", type=int, default=0, help="Repeat every N seconds.")
+        parser.add_argument("--times", type=int, default=0, help="With --every: stop after N.")
+
+    def handle(self, *args, action: str, every: int, times: int, **options):
+        run = {
+            "sweep": lambda: f"{events.sweep()} delivery(ies) re-enqueued",
+            "poll": lambda: f"{client.poll()} ticket(s) read at partners",
+            "dates": lambda: f"{client.sweep_missed_dates()} missed date(s) escalated",
+        }[action]
+        runs = 0
+        while True:
+            self.stdout.write(run())
+            runs += 1
+            if not every or (times and runs >= times):
+                return
+            time.sleep(every)
