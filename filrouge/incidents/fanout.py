@@ -74,6 +74,26 @@ def affected_customers(incident: Incident) -> QuerySet[Customer]:
     )
 
 
+def affected_customer_ids(incident: Incident, first: int, last: int) -> list[int]:
+    """The affected customers with ids in [first, last]: the lines of that customer range
+    first (their customer index), then their elements — not every affected line again."""
+    lines = Line.objects.filter(
+        customer_id__gte=first,
+        customer_id__lte=last,
+        status=Line.Status.ACTIVE,
+        network_element__in=selectors.affected_elements(incident),
+    )
+    return list(
+        Customer.objects.filter(
+            pk__in=set(lines.values_list("customer_id", flat=True)),
+            is_prospect=False,
+            merged_into__isnull=True,
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
 def on_update_published(sender, *, incident: Incident, update: IncidentUpdate, **kwargs) -> None:
     """`services.update_published`: plan the notices once the update is committed."""
     _enqueue("plan_notices", update.pk)
@@ -141,10 +161,8 @@ def send_chunk(chunk_id: int) -> int:
     update = chunk.update
     in_range = {"customer_id__gte": chunk.first_customer_id}
     in_range["customer_id__lte"] = chunk.last_customer_id
-    customer_ids = (
-        affected_customers(update.incident)
-        .filter(pk__gte=chunk.first_customer_id, pk__lte=chunk.last_customer_id)
-        .values_list("pk", flat=True)
+    customer_ids = affected_customer_ids(
+        update.incident, chunk.first_customer_id, chunk.last_customer_id
     )
     IncidentNotice.objects.bulk_create(
         [IncidentNotice(update=update, customer_id=pk, due_at=at) for pk in customer_ids],
