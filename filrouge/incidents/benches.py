@@ -15,12 +15,13 @@ loaded machine the CPU seconds per 1,000 notices are the figure to compare. The
 incident and everything it wrote are deleted at the end, so it can run again.
 """
 
+import json
 import os
 import resource
 import time
 from pathlib import Path
 
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 
 from filrouge.core import serving
 from filrouge.core.management.commands.bench import Bench
@@ -34,6 +35,9 @@ def add_arguments(parser) -> None:
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--chunk", type=int, default=0, help="Customers per task (0: default).")
     parser.add_argument("--keep", action="store_true", help="Keep the incident afterwards.")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="Processes running the chunks (SKIP LOCKED)."
+    )
 
 
 def _seed(count: int, write) -> object:
@@ -90,6 +94,44 @@ def _backend_cpu() -> float:
     return serving.cpu_seconds(pid, children=False)
 
 
+def _chunks(ids: list[int]) -> tuple[int, float, float]:
+    """Every chunk, in this process: (notices sent, its CPU seconds, its backend's)."""
+    from filrouge.incidents import fanout
+
+    cpu0, db0 = time.process_time(), _backend_cpu()
+    sent = sum(fanout.send_chunk(pk) for pk in ids)
+    return sent, time.process_time() - cpu0, _backend_cpu() - db0
+
+
+def _run_chunks(ids: list[int], workers: int) -> tuple[int, float, float]:
+    """Like several `filrouge worker`s: each process tries every chunk; SKIP LOCKED and
+    the chunk's state make each one run once. Returns the children's totals (the
+    parent's own CPU is counted by the caller)."""
+    if workers <= 1:
+        sent, _cpu, _db = _chunks(ids)
+        return sent, 0.0, 0.0
+    connections.close_all()
+    children = []
+    for n in range(workers):
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: its own connection, its share first, then the rest
+            os.close(read)
+            order = ids[n::workers] + [pk for pk in ids if pk not in set(ids[n::workers])]
+            result = _chunks(order)
+            os.write(write, json.dumps(result).encode())
+            os._exit(0)
+        os.close(write)
+        children.append((pid, read))
+    sent, cpu, db = 0, 0.0, 0.0
+    for pid, read in children:
+        with os.fdopen(read) as pipe:
+            got = json.loads(pipe.read() or "[0, 0, 0]")
+        os.waitpid(pid, 0)
+        sent, cpu, db = sent + got[0], cpu + got[1], db + got[2]
+    return sent, cpu, db
+
+
 def _cleanup(incident) -> None:
     from filrouge.cases.models import Event
     from filrouge.channels.models import OutboundMessage
@@ -120,6 +162,9 @@ def run(options: dict, write) -> bool:
         fanout.CHUNK = options["chunk"]
     count = options["customers"]
     pm = _seed(count, write)
+    from filrouge.customers.models import Line
+
+    count = Line.objects.filter(network_element=pm).count()  # every one is affected
     for old in Incident.objects.filter(title=TITLE):  # left by an interrupted run
         _cleanup(old)
     load = Path("/proc/loadavg").read_text().split()[:3]
@@ -130,11 +175,11 @@ def run(options: dict, write) -> bool:
     declared = time.monotonic() - wall0
     try:
         chunks = fanout.plan_notices(update.pk)
-        sent = 0
-        for chunk_id in NoticeChunk.objects.filter(update=update).values_list("pk", flat=True):
-            sent += fanout.send_chunk(chunk_id)
+        ids = list(NoticeChunk.objects.filter(update=update).values_list("pk", flat=True))
+        sent, child_cpu, child_db = _run_chunks(ids, options["workers"])
         wall = time.monotonic() - wall0
-        cpu, db = time.process_time() - cpu0, _backend_cpu() - db0
+        cpu = time.process_time() - cpu0 + child_cpu
+        db = _backend_cpu() - db0 + child_db
         told = IncidentNotice.objects.filter(update=update, state="sent").count()
         tasks = DBTaskResult.objects.filter(
             task_path="filrouge.incidents.tasks.deliver_notices", status="READY"
@@ -147,9 +192,9 @@ def run(options: dict, write) -> bool:
     per_k = 1000 / max(told, 1)
     write(
         f"fanout: {told} of {count} customers told ({sent} notices queued) in {chunks} chunks "
-        f"of {fanout.CHUNK}, {tasks} delivery tasks enqueued\n"
+        f"of {fanout.CHUNK} by {options['workers']} worker(s), {tasks} delivery tasks enqueued\n"
         f"  wall {wall:.1f} s (declaration {declared:.2f} s), {told / wall:.0f} notices/s\n"
-        f"  CPU: this process {cpu:.1f} s, PostgreSQL backend {db:.1f} s "
+        f"  CPU: workers {cpu:.1f} s, PostgreSQL backends {db:.1f} s "
         f"= {(cpu + db) * per_k:.2f} CPU-s per 1,000 notices; max RSS {rss} MB\n"
         f"  load average before: {' '.join(load)}, after: "
         f"{' '.join(Path('/proc/loadavg').read_text().split()[:3])}; pid {os.getpid()}\n"
