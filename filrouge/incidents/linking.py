@@ -112,9 +112,11 @@ def _event(case: Case, kind: str, by: Agent | None, at: datetime, data: dict[str
     )
 
 
-def release_held_cases(incident: Incident, *, by: Agent | None = None) -> int:
+def release_held_cases(
+    incident: Incident, *, by: Agent | None = None, at: datetime | None = None
+) -> int:
     """On resolution: the linked cases held for the network go back to in progress."""
-    at = now()
+    at = at or now()
     held = list(
         Case.objects.select_for_update()
         .filter(
