@@ -16,5 +16,4 @@ class IncidentsConfig(AppConfig):
             fanout.on_update_published, dispatch_uid="incidents.fanout"
         )
         slots.fill("case.banner", "incidents/case_banner.html", panels.case_banner)
-        slots.fill("track.cards", "incidents/track_card.html", panels.track_card)
         timeline.register()

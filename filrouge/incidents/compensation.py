@@ -18,9 +18,9 @@ from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 
-from filrouge.cases.models import Event
+from filrouge.cases.models import Case, Event
 from filrouge.core.clock import now
 from filrouge.incidents import selectors
 from filrouge.incidents.models import (
@@ -55,7 +55,7 @@ def amount(rule: CompensationRule, days: int) -> Decimal:
     return max(value, rule.minimum)
 
 
-def propose(incident: Incident) -> int:
+def propose(incident: Incident, *, at: datetime | None = None) -> int:
     """One proposal per affected active line whose offer has a rule (call on resolution)."""
     end = incident.resolved_at or now()
     days = full_days(incident.started_at, end)
@@ -65,7 +65,7 @@ def propose(incident: Incident) -> int:
         .filter(product__in=list(rules))
         .only("pk", "customer_id", "product")
     )
-    at = now()
+    at = at or now()
     proposals = [
         CompensationProposal(
             incident=incident,
@@ -117,6 +117,10 @@ def _record_on_cases(incident: Incident, *, at: datetime) -> None:
             )
         )
     Event.objects.bulk_create(events, batch_size=2000)
+    # The event is a change of the case: its version and last activity move with it.
+    Case.objects.filter(pk__in=[e.case_id for e in events]).update(
+        version=F("version") + 1, updated_at=at
+    )
 
 
 def proposals(incident: Incident) -> QuerySet[CompensationProposal]:

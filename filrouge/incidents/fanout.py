@@ -29,10 +29,11 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from functools import partial
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
@@ -46,6 +47,8 @@ from filrouge.core.clock import now
 from filrouge.customers.models import Channel, ContactPoint, Customer, Line
 from filrouge.incidents import selectors
 from filrouge.incidents.models import (
+    CLOSED_STATUSES,
+    CompensationProposal,
     Incident,
     IncidentCase,
     IncidentNotice,
@@ -68,6 +71,26 @@ def affected_customers(incident: Incident) -> QuerySet[Customer]:
     lines = selectors.affected_lines(incident).filter(status=Line.Status.ACTIVE)
     return Customer.objects.filter(
         pk__in=lines.values("customer_id"), is_prospect=False, merged_into__isnull=True
+    )
+
+
+def affected_customer_ids(incident: Incident, first: int, last: int) -> list[int]:
+    """The affected customers with ids in [first, last]: the lines of that customer range
+    first (their customer index), then their elements — not every affected line again."""
+    lines = Line.objects.filter(
+        customer_id__gte=first,
+        customer_id__lte=last,
+        status=Line.Status.ACTIVE,
+        network_element__in=selectors.affected_elements(incident),
+    )
+    return list(
+        Customer.objects.filter(
+            pk__in=set(lines.values_list("customer_id", flat=True)),
+            is_prospect=False,
+            merged_into__isnull=True,
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
 
 
@@ -138,10 +161,8 @@ def send_chunk(chunk_id: int) -> int:
     update = chunk.update
     in_range = {"customer_id__gte": chunk.first_customer_id}
     in_range["customer_id__lte"] = chunk.last_customer_id
-    customer_ids = (
-        affected_customers(update.incident)
-        .filter(pk__gte=chunk.first_customer_id, pk__lte=chunk.last_customer_id)
-        .values_list("pk", flat=True)
+    customer_ids = affected_customer_ids(
+        update.incident, chunk.first_customer_id, chunk.last_customer_id
     )
     IncidentNotice.objects.bulk_create(
         [IncidentNotice(update=update, customer_id=pk, due_at=at) for pk in customer_ids],
@@ -193,6 +214,7 @@ def send_notices(update: IncidentUpdate, notices: list[IncidentNotice], *, at: d
         )
     )
     cases = linked_cases(incident, ids)
+    owed = compensations(incident, ids)
     notice_event = Event(kind=NOTICE_KIND)
     morning = rules.after_quiet_hours(at)
     sent: list[tuple[IncidentNotice, Event, OutboundMessage]] = []
@@ -209,7 +231,9 @@ def send_notices(update: IncidentUpdate, notices: list[IncidentNotice], *, at: d
                 notice.due_at = morning
                 continue
             case = cases.get(notice.customer_id)
-            event, outbound = _message(texts, customer, case, found, at=at)
+            event, outbound = _message(
+                texts, customer, case, found, at=at, owed=owed.get(notice.customer_id)
+            )
             notice.state, notice.channel, notice.sent_at = (
                 IncidentNotice.State.SENT,
                 found.channel,
@@ -220,10 +244,34 @@ def send_notices(update: IncidentUpdate, notices: list[IncidentNotice], *, at: d
     for notice, event, outbound in sent:
         notice.message, outbound.event = event, event
     outbounds = OutboundMessage.objects.bulk_create([o for _n, _e, o in sent])
-    IncidentNotice.objects.bulk_update(
-        notices, ["state", "reason", "channel", "sent_at", "due_at", "message"], batch_size=1000
-    )
+    _save_notices(notices)
     return [o.pk for o in outbounds]
+
+
+NOTICE_FIELDS = ("state", "reason", "channel", "sent_at", "due_at", "message_id")
+
+
+def _save_notices(notices: list[IncidentNotice]) -> None:
+    """What happened to each notice, in one statement (Django's `bulk_update` builds a
+    CASE per row and field: seconds of Python for a thousand rows)."""
+    if connection.vendor != "postgresql":
+        fields = [f.removesuffix("_id") for f in NOTICE_FIELDS]
+        IncidentNotice.objects.bulk_update(notices, fields, batch_size=1000)
+        return
+    table = IncidentNotice._meta.db_table
+    row = "(%s::bigint, %s, %s, %s, %s::timestamptz, %s::timestamptz, %s::bigint)"
+    params = [
+        value
+        for n in notices
+        for value in (n.pk, n.state, n.reason, n.channel, n.sent_at, n.due_at, n.message_id)
+    ]
+    sets = ", ".join(f"{f} = v.{f}" for f in NOTICE_FIELDS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} AS n SET {sets} FROM (VALUES {', '.join([row] * len(notices))}) "  # noqa: S608 - our own table and columns
+            f"AS v(id, {', '.join(NOTICE_FIELDS)}) WHERE n.id = v.id",
+            params,
+        )
 
 
 def linked_cases(incident: Incident, customer_ids: list[int]) -> dict[int, Case]:
@@ -236,6 +284,18 @@ def linked_cases(incident: Incident, customer_ids: list[int]) -> dict[int, Case]
         .order_by("linked_at")
     )
     return {link.case.customer_id: link.case for link in links}
+
+
+def compensations(incident: Incident, customer_ids: list[int]) -> dict[int, Decimal]:
+    """Customer id → what the resolved incident's proposals give them (all their lines)."""
+    if not incident.is_over:
+        return {}
+    owed: dict[int, Decimal] = defaultdict(Decimal)
+    for customer_id, amount in CompensationProposal.objects.filter(
+        incident=incident, customer_id__in=customer_ids, amount__gt=0
+    ).values_list("customer_id", "amount"):
+        owed[customer_id] += amount
+    return owed
 
 
 def routes(customers: Iterable[Customer]) -> dict[int, Reach]:
@@ -281,7 +341,30 @@ class Texts:
         self.subject = _("Network incident on your line: %(title)s") % {"title": incident.title}
         self.status_page = links.absolute("/etat-du-reseau/")
 
-    def email(self, customer: Customer, url: str) -> str:
+    def intro(self) -> str:
+        facts = {"reference": self.incident.reference, "title": self.incident.title}
+        if self.update.status in CLOSED_STATUSES:
+            return (
+                _("The network incident on your line (%(reference)s, %(title)s) is over.") % facts
+            )
+        return (
+            _(
+                "A network incident affects your line (%(reference)s, %(title)s). "
+                "You have nothing to do: our teams are on it."
+            )
+            % facts
+        )
+
+    @staticmethod
+    def compensation(owed: Decimal | None) -> str:
+        if not owed:
+            return ""
+        return _(
+            "For the days without service, we propose a compensation of %(amount)s €, "
+            "deducted from your next bill."
+        ) % {"amount": f"{owed:.2f}".replace(".", ",")}
+
+    def email(self, customer: Customer, url: str, owed: Decimal | None = None) -> str:
         hello = (
             _("Hello %(name)s,") % {"name": customer.first_name}
             if customer.first_name
@@ -290,26 +373,26 @@ class Texts:
         lines = [
             hello,
             "",
-            _(
-                "A network incident affects your line (%(reference)s, %(title)s). "
-                "You have nothing to do: our teams are on it."
-            )
-            % {"reference": self.incident.reference, "title": self.incident.title},
+            self.intro(),
             "",
             _("%(status)s: %(text)s") % {"status": self.status, "text": self.update.text},
         ]
         if self.eta:
             lines.append(_("Service expected back by %(eta)s.") % {"eta": self.eta})
+        if owed:
+            lines += ["", self.compensation(owed)]
         lines += ["", _("Follow it: %(url)s") % {"url": url}]
         return "\n".join(lines)
 
-    def sms(self, url: str) -> str:
+    def sms(self, url: str, owed: Decimal | None = None) -> str:
         text = _("Network incident on your line (%(reference)s): %(text)s") % {
             "reference": self.incident.reference,
             "text": self.update.text,
         }
         if self.eta:
             text += " " + _("Back by %(eta)s.") % {"eta": self.eta}
+        if owed:
+            text += " " + self.compensation(owed)
         return compose.gsm7(f"{text}\n{url}")
 
     def summary(self) -> str:
@@ -320,16 +403,22 @@ class Texts:
 
 
 def _message(
-    texts: Texts, customer: Customer, case: Case | None, found: Reach, *, at: datetime
+    texts: Texts,
+    customer: Customer,
+    case: Case | None,
+    found: Reach,
+    *,
+    at: datetime,
+    owed: Decimal | None = None,
 ) -> tuple[Event, OutboundMessage]:
     url = links.tracking_url(case) if case is not None else texts.status_page
     headers: dict[str, str] = {}
     facts: dict = {"auto": AUTO, "incident": texts.incident.pk, "update": texts.update.pk}
     if found.channel == Channel.EMAIL:
-        body = texts.email(customer, url)
+        body = texts.email(customer, url, owed)
         headers = {"external_id": new_message_id(), "subject": texts.subject[:255]}
     elif found.channel == Channel.SMS:
-        body = texts.sms(url)
+        body = texts.sms(url, owed)
     else:
         template = whatsapp_templates.get("incident_notice")
         values = template.values(

@@ -112,9 +112,11 @@ def _event(case: Case, kind: str, by: Agent | None, at: datetime, data: dict[str
     )
 
 
-def release_held_cases(incident: Incident, *, by: Agent | None = None) -> int:
+def release_held_cases(
+    incident: Incident, *, by: Agent | None = None, at: datetime | None = None
+) -> int:
     """On resolution: the linked cases held for the network go back to in progress."""
-    at = now()
+    at = at or now()
     held = list(
         Case.objects.select_for_update()
         .filter(
@@ -172,15 +174,22 @@ def link_new_cases(cases: Sequence[Case]) -> None:
     if not found:
         return
     at = now()
+    by_incident: dict[int, list[Case]] = {}
+    incidents = {i.pk: i for i in found.values()}
     for case in cases:
-        incident = found.get(case.line_id)
-        if incident is None:
-            continue
-        fresh = Case.objects.select_for_update().only("pk", "customer_id", "status", "version")
-        case_row = fresh.get(pk=case.pk)
-        _link(incident, [case_row], by=None, at=at)
-        case.refresh_from_db()
-        tell_new_case(case, incident)
+        if case.line_id in found:
+            by_incident.setdefault(found[case.line_id].pk, []).append(case)
+    for incident_id, opened in by_incident.items():
+        rows = list(
+            Case.objects.select_for_update()
+            .filter(pk__in=[c.pk for c in opened])
+            .only("pk", "customer_id", "status", "version")
+            .order_by("pk")
+        )
+        _link(incidents[incident_id], rows, by=None, at=at)
+        for case in opened:
+            case.refresh_from_db()
+            tell_new_case(case, incidents[incident_id])
 
 
 def tell_new_case(case: Case, incident: Incident) -> Event | None:

@@ -1,5 +1,9 @@
-"""The incident's panels on other apps' pages (`core.slots`): the banner on the advisor's
-case page and the card on the customer's tracking page. Each is one or two queries."""
+"""The incident's panel on the advisor's case page (`core.slots`), in one query.
+
+The customer's tracking page has no panel of ours: the status page's (`track.status`)
+already tells of the incident on the line with its latest update and ETA, in the two
+queries the page's budget (six) has left, and the compensation proposed is a public
+event of the case's own history (`portal.timeline.SHOWN`), read with the others."""
 
 from typing import Any
 
@@ -12,7 +16,3 @@ def case_banner(case: Case) -> dict[str, Any] | None:
     if found is None:
         return None
     return {**found, "case": case}
-
-
-def track_card(case: Case) -> dict[str, Any] | None:
-    return selectors.line_incident(case)

@@ -148,9 +148,3 @@ def _news(case: Case) -> dict | None:
 def case_incident(case: Case) -> dict | None:
     """For the advisor's banner: the incident the case is linked to and its latest update."""
     return _news(case)
-
-
-def line_incident(case: Case) -> dict | None:
-    """For the tracking page: the incident over the case's line, its latest update and the
-    compensation proposed (when resolved)."""
-    return _news(case)

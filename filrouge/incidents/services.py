@@ -182,9 +182,9 @@ def post_update(
         incident=incident, status=status, text=text, eta=eta, published_at=at, by=by
     )
     if incident.is_over:
-        linking.release_held_cases(incident, by=by)
+        linking.release_held_cases(incident, by=by, at=at)
         if incident.kind == Incident.Kind.INCIDENT:
-            compensation.propose(incident)
+            compensation.propose(incident, at=at)
     else:
         linking.link_affected_cases(incident, by=by)
     update_published.send(Incident, incident=incident, update=update, first=False)

@@ -43,6 +43,7 @@ SHOWN = frozenset(
         Kind.MOVE_DECLARED,
         Kind.SURVEY_ANSWERED,  # the customer's own answer (its scores; filrouge/surveys)
         "incident_notice",  # a network incident's update (the incidents app, to come)
+        Kind.COMPENSATION_PROPOSED,  # what a network incident's outage is worth (incidents)
     }
 )
 # Reason codes written by the system and the demo; an advisor's own typed words

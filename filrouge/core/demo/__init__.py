@@ -53,7 +53,15 @@ def run(options: Options, *, if_empty: bool = False) -> Outcome:
         summary.counts["rendez-vous techniciens"] = _appointments()
         summary.showcase.extend(_booking_links(summary.showcase))
         summary.showcase.extend(_moving_links(summary.showcase))
+        summary.counts.update(_incidents())
     return Outcome(summary, "", password)
+
+
+def _incidents() -> dict[str, int]:
+    """One network incident in progress on a PM, one resolved with compensations."""
+    from filrouge.incidents.demo import seed
+
+    return seed()
 
 
 def _booking_links(showcase: list[tuple[str, str]]) -> list[tuple[str, str]]:

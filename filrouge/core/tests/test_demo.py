@@ -26,6 +26,9 @@ DATA_KEYS = {
     "case_opened": {"subject"},
     "message_in": {"body"},
     "message_out": {"body"},
+    # The demo's network incidents (filrouge/incidents): cases linked, compensations.
+    "incident_linked": {"incident", "reference", "title"},
+    "compensation_proposed": {"incident", "reference", "amount", "days", "may_terminate"},
     "note": {"body"},
     "status_changed": {"from", "to", "reason"},
     "assigned": {"to", "to_name"},

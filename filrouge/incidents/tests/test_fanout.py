@@ -177,3 +177,22 @@ def test_the_notice_reaches_a_real_smtp_server(tree, mail_sink):
     text = mail.get_content()
     assert "La fibre est réparée demain." in text
     assert "/etat-du-reseau/" in text
+
+
+def test_the_resolution_notice_tells_each_customer_their_compensation(tree):
+    from decimal import Decimal
+
+    from filrouge.incidents.models import CompensationRule
+
+    CompensationRule.objects.create(product="fibre", monthly_price=Decimal("30.00"))
+    pm = tree[1]
+    customer = _customer(pm)
+    with time_machine.travel(NOON - timedelta(days=10), tick=False):
+        incident = _declare(pm)
+    with time_machine.travel(NOON, tick=False):
+        post_update(incident, text="Le service est rétabli.", status="resolved")
+        _run_all(incident.updates.order_by("-pk").first())
+
+    told = Event.objects.get(customer=customer, data__update=incident.updates.latest("pk").pk)
+    assert "nous vous proposons un dédommagement de 9,00 €" in told.data["body"]
+    assert "est terminé" in told.data["body"]
