@@ -259,3 +259,29 @@ def test_too_many_subscription_requests_from_one_address_are_refused(settings):
         == 400
     )
     cache.clear()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sms_notices_wait_for_the_morning_and_only_the_latest_update_goes(vonage):
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    paris = ZoneInfo("Europe/Paris")
+    night = dt.datetime(2026, 3, 10, 23, 0, tzinfo=paris)
+    w = world()
+    with time_machine.travel(night - dt.timedelta(hours=3), tick=False):
+        services.confirm(services.subscribe(channel="sms", address="0612345678", place="75011"))
+    with time_machine.travel(night, tick=False):
+        incident = cut_in_paris11(w)
+        _work()
+    with time_machine.travel(night + dt.timedelta(hours=2), tick=False):
+        post_update(incident, text="Le câble est réparé, tests en cours.", status="monitoring")
+        _work()
+        assert vonage.received == []  # nobody woken up
+        assert fanout.sweep()["requeued"] == 0  # waiting for the morning is not stalling
+    with time_machine.travel(dt.datetime(2026, 3, 11, 8, 1, tzinfo=paris), tick=False):
+        _work()
+    (sent,) = vonage.received
+    assert "Le câble est réparé, tests en cours." in sent.form["text"]
+    states = sorted(Notice.objects.values_list("state", "error"))
+    assert states == [("failed", "superseded by a newer update"), ("sent", "")]
