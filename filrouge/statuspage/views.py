@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from filrouge.selfcare.limits import Limit
 from filrouge.statuspage import fastpath, services, snapshot, tokens
@@ -41,19 +41,19 @@ def _from_snapshot(request: HttpRequest, kind: str) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 def page(request: HttpRequest) -> HttpResponse:
     """`/etat-du-reseau/` (and `/status/`): incidents and planned works by commune."""
     return _from_snapshot(request, "page")
 
 
-@require_GET
+@require_safe
 def summary(request: HttpRequest) -> HttpResponse:
     """`/etat-du-reseau/summary.json`: the same, in the shape of Statuspage's summary.json."""
     return _from_snapshot(request, "summary")
 
 
-@require_GET
+@require_safe
 def search(request: HttpRequest) -> HttpResponse:
     """`/etat-du-reseau/recherche/?q=`: one postcode or commune."""
     query = " ".join(request.GET.get("q", "").split())[:120]
