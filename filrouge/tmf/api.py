@@ -33,7 +33,7 @@ from filrouge.tmf import schemas as s
 from filrouge.tmf import selectors, services
 from filrouge.tmf.auth import TmfBearer
 from filrouge.tmf.models import Hub
-from filrouge.tmf.resource import ALWAYS, FIELDS, PRIORITIES, SEVERITIES, Caller
+from filrouge.tmf.resource import ALWAYS, FIELDS, PRIORITIES, SEVERITIES, Caller, ticket
 from filrouge.tmf.services import TmfError
 
 BASE = "/tmf-api/troubleTicket/v5"
@@ -46,7 +46,7 @@ REASONS = {
     422: "Unprocessable Entity",
     429: "Too Many Requests",
 }
-ERRORS = dict.fromkeys(REASONS, s.Error)
+ERRORS = dict.fromkeys(REASONS, s.TmfErrorBody)
 
 api = NinjaAPI(
     title="Fil Rouge — TMF621 Trouble Ticket API",
@@ -136,7 +136,7 @@ def _fields(raw: str | None) -> frozenset[str] | None:
     return frozenset(names)
 
 
-class ListQuery(Schema):
+class TicketListQuery(Schema):
     fields: str | None = Field(None, description="Comma-separated attributes to return.")
     offset: int = Field(0, ge=0, le=1_000_000)
     limit: int = Field(100, ge=1, le=1000)
@@ -155,7 +155,7 @@ FILTERS = {"fields", "offset", "limit", "status", "severity", "priority", "ticke
     summary="List trouble tickets (filters by attribute, fields=, offset/limit)",
     tags=["troubleTicket"],
 )
-def list_tickets(request: HttpRequest, query: Query[ListQuery]):
+def list_tickets(request: HttpRequest, query: Query[TicketListQuery]):
     unknown = sorted(set(request.GET) - FILTERS)
     if unknown:
         raise TmfError(
@@ -199,8 +199,15 @@ def _base(request: HttpRequest) -> str:
 )
 def create_ticket(request: HttpRequest, payload: s.TroubleTicketCreate):
     caller = caller_of(request)
-    case = services.open_ticket(caller, payload.model_dump(exclude_none=True, by_alias=True))
-    (body,) = selectors.tickets([case], caller=caller, fields=None, base=_base(request))
+    data = payload.model_dump(exclude_none=True, by_alias=True)
+    case = services.open_ticket(caller, data)
+    if data.get("note"):
+        (body,) = selectors.tickets([case], caller=caller, fields=None, base=_base(request))
+    else:  # nothing on its timeline a ticket shows yet: no need to read it back
+        refs = [(caller.label, case.their_reference)] if caller.partner else []  # type: ignore[attr-defined]
+        body = ticket(
+            case, base=_base(request), caller=caller, external_ids=[r for r in refs if r[1]]
+        )
     response = JsonResponse(body, status=201)
     response["Location"] = body["href"]
     return response
@@ -250,11 +257,11 @@ def delete_ticket(request: HttpRequest, id: str):  # noqa: A002
 
 @api.post(
     "/hub",
-    response={201: s.HubOut, **ERRORS},
+    response={201: s.TmfHubOut, **ERRORS},
     summary="Register a listener for trouble ticket events",
     tags=["events"],
 )
-def register_hub(request: HttpRequest, payload: s.HubIn):
+def register_hub(request: HttpRequest, payload: s.TmfHubIn):
     caller = caller_of(request)
     hub = Hub.objects.create(
         partner=caller.partner,
@@ -279,3 +286,21 @@ def delete_hub(request: HttpRequest, id: str):  # noqa: A002
     if not hubs.delete()[0]:
         raise TmfError(404, "notFound", _("No listener %(id)s of yours.") % {"id": id})
     return HttpResponse(status=204)
+
+
+def merge_into(schema: dict[str, Any]) -> dict[str, Any]:
+    """Add the TMF621 operations (under their real paths) to another OpenAPI document:
+    /api/v1/openapi.json publishes both APIs in one file."""
+    tmf = api.get_openapi_schema(path_prefix=BASE)
+    paths = dict(schema.get("paths", {}))
+    paths.update(tmf.get("paths", {}))
+    schema["paths"] = paths
+    components = schema.setdefault("components", {})
+    for part in ("schemas", "securitySchemes"):
+        merged = dict(components.get(part, {}))
+        for name, value in tmf.get("components", {}).get(part, {}).items():
+            if name in merged and merged[name] != value:
+                raise ValueError(f"OpenAPI component {name} defined by both APIs")
+            merged[name] = value
+        components[part] = merged
+    return schema

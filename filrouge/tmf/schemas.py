@@ -42,7 +42,7 @@ class TmfSchema(Schema):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
 
-class NoteIn(TmfSchema):
+class TicketNote(TmfSchema):
     id: str | None = None
     author: Annotated[str, Field(max_length=80)] | None = None
     date: datetime | None = None
@@ -50,13 +50,13 @@ class NoteIn(TmfSchema):
     type_: str | None = Field(None, alias="@type")
 
 
-class ChannelIn(TmfSchema):
+class TicketChannel(TmfSchema):
     id: str | None = None
     name: Literal[tuple(Channel.values)]  # type: ignore[valid-type]
     type_: str | None = Field(None, alias="@type")
 
 
-class ExternalIdentifierIn(TmfSchema):
+class TicketExternalIdentifier(TmfSchema):
     id: Annotated[str, Field(min_length=1, max_length=100)]
     owner: str | None = None
     externalIdentifierType: str | None = None
@@ -69,8 +69,8 @@ class TroubleTicketCreate(TmfSchema):
     ticketType: TicketType
     name: Annotated[str, Field(max_length=200)] | None = None
     priority: PriorityName | None = None
-    channel: ChannelIn | None = None
-    note: list[NoteIn] | None = Field(None, max_length=20)
+    channel: TicketChannel | None = None
+    note: list[TicketNote] | None = Field(None, max_length=20)
     relatedParty: list[dict[str, Any]] | None = Field(
         None,
         max_length=10,
@@ -78,7 +78,7 @@ class TroubleTicketCreate(TmfSchema):
         '`{"role": "customer", "partyOrPartyRole": {"id": "<account number>"}}`. '
         "A partner's tickets go on its own file.",
     )
-    externalIdentifier: list[ExternalIdentifierIn] | None = Field(None, max_length=5)
+    externalIdentifier: list[TicketExternalIdentifier] | None = Field(None, max_length=5)
     relatedEntity: list[dict[str, Any]] | None = Field(None, max_length=10)
     attachment: list[dict[str, Any]] | None = Field(None, max_length=0)
     requestedResolutionDate: datetime | None = None
@@ -92,10 +92,10 @@ class TroubleTicketUpdate(TmfSchema):
     statusChangeReason: Annotated[str, Field(max_length=200)] | None = None
     severity: Severity | None = None
     priority: PriorityName | None = None
-    note: list[NoteIn] | None = Field(
+    note: list[TicketNote] | None = Field(
         None, max_length=20, description="Notes without an id are added; those with one are kept."
     )
-    externalIdentifier: list[ExternalIdentifierIn] | None = Field(None, max_length=5)
+    externalIdentifier: list[TicketExternalIdentifier] | None = Field(None, max_length=5)
     expectedResolutionDate: datetime | None = None
     type_: Literal["TroubleTicket"] | None = Field(None, alias="@type")
 
@@ -128,7 +128,7 @@ class TroubleTicket(Schema):
     troubleTicketRelationship: list[dict[str, Any]] | None = None
 
 
-class Error(Schema):
+class TmfErrorBody(Schema):
     """TMF630 error body."""
 
     code: str
@@ -138,12 +138,12 @@ class Error(Schema):
     type_: str = Field("Error", alias="@type")
 
 
-class HubIn(TmfSchema):
+class TmfHubIn(TmfSchema):
     callback: Annotated[str, Field(min_length=8, max_length=500, pattern=r"^https?://")]
     query: Annotated[str, Field(max_length=500)] | None = None
 
 
-class HubOut(Schema):
+class TmfHubOut(Schema):
     id: str
     callback: str
     query: str | None = None
