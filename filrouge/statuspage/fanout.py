@@ -18,7 +18,7 @@ batch never ran (a task lost, a provider down).
 """
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Q
@@ -28,6 +28,7 @@ from filrouge.core.clock import now
 from filrouge.customers.normalise import fold
 from filrouge.incidents.models import IncidentUpdate
 from filrouge.network.models import Area
+from filrouge.notifications.rules import after_quiet_hours
 from filrouge.statuspage import delivery, tasks
 from filrouge.statuspage.models import Notice, Subscription
 
@@ -56,26 +57,50 @@ def plan(update_id: int) -> int:
     subscribers = Subscription.objects.filter(
         Q(postcode__in=postcodes) | Q(commune_key__in=communes),
         state=Subscription.State.CONFIRMED,
-    ).values_list("pk", flat=True)
+    ).values_list("pk", "channel")
     at = now()
-    ids = list(subscribers.order_by("pk"))
-    for start in range(0, len(ids), 1000):
+    morning = after_quiet_hours(at)  # SMS notices are queued for then (21:00-08:00 Paris)
+    rows = list(subscribers.order_by("pk"))
+    for start in range(0, len(rows), 1000):
         Notice.objects.bulk_create(
             [
-                Notice(update_id=update_id, subscription_id=pk, queued_at=at)
-                for pk in ids[start : start + 1000]
+                Notice(
+                    update_id=update_id,
+                    subscription_id=pk,
+                    queued_at=morning if channel == Subscription.Channel.SMS else at,
+                )
+                for pk, channel in rows[start : start + 1000]
             ],
             ignore_conflicts=True,
         )
     queued = Notice.objects.filter(update_id=update_id, state=Notice.State.QUEUED)
-    return _enqueue(list(queued.order_by("pk").values_list("pk", flat=True)))
+    return _enqueue(list(queued.order_by("pk").values_list("pk", "queued_at")))
 
 
-def _enqueue(notice_ids: list[int]) -> int:
-    batches = [notice_ids[i : i + BATCH] for i in range(0, len(notice_ids), BATCH)]
-    for batch in batches:
-        tasks.send_batch.enqueue(batch)
-    return len(batches)
+def _enqueue(notices: list[tuple[int, datetime]]) -> int:
+    """Batches of `BATCH` notices, each batch run when its notices are due (`queued_at`):
+    e-mails at once, SMS after the quiet hours."""
+    at = now()
+    due: dict[datetime | None, list[int]] = {}
+    for pk, queued_at in notices:
+        due.setdefault(queued_at if queued_at > at else None, []).append(pk)
+    count = 0
+    for when, ids in due.items():
+        task = tasks.send_batch if when is None else tasks.send_batch.using(run_after=when)
+        for start in range(0, len(ids), BATCH):
+            task.enqueue(ids[start : start + BATCH])
+            count += 1
+    return count
+
+
+def _superseded(notice: Notice) -> bool:
+    """An SMS about an update the subscriber will hear a newer one of (waited for the morning)."""
+    return Notice.objects.filter(
+        subscription_id=notice.subscription_id,
+        update__incident_id=notice.update.incident_id,
+        update__published_at__gt=notice.update.published_at,
+        state__in=[Notice.State.QUEUED, Notice.State.SENDING, Notice.State.SENT],
+    ).exists()
 
 
 def send_batch(notice_ids: list[int]) -> dict[str, int]:
@@ -94,6 +119,8 @@ def send_one(notice_id: int) -> str:
     notice = Notice.objects.select_related("subscription", "update__incident").get(pk=notice_id)
     if notice.subscription.state != Subscription.State.CONFIRMED:
         return _finish(notice, Notice.State.FAILED, "unsubscribed before sending")
+    if notice.subscription.channel == Subscription.Channel.SMS and _superseded(notice):
+        return _finish(notice, Notice.State.FAILED, "superseded by a newer update")
     try:
         delivery.send_notice(notice, notice.update)
     except DeliveryRefused as exc:
@@ -114,7 +141,8 @@ def _finish(notice: Notice, state: str, error: str, *, retry: bool = False) -> s
 
 @transaction.atomic
 def sweep() -> dict[str, int]:
-    """Stalled notices: `sending` past STALLED fail (never re-sent); `queued` ones re-enqueued."""
+    """Stalled notices: `sending` past STALLED fail (never re-sent); `queued` ones re-enqueued.
+    An SMS notice waiting for the morning is queued for then: not stalled before."""
     limit = now() - STALLED
     interrupted = Notice.objects.filter(state=Notice.State.SENDING, claimed_at__lt=limit).update(
         state=Notice.State.FAILED,
@@ -124,7 +152,16 @@ def sweep() -> dict[str, int]:
         Notice.objects.select_for_update(skip_locked=True)
         .filter(state=Notice.State.QUEUED, queued_at__lt=limit)
         .order_by("pk")
-        .values_list("pk", flat=True)[:10_000]
+        .values_list("pk", "subscription__channel")[:10_000]
     )
-    Notice.objects.filter(pk__in=stalled).update(queued_at=now())
-    return {"interrupted": interrupted, "requeued": len(stalled), "batches": _enqueue(stalled)}
+    at = now()
+    due = {Subscription.Channel.EMAIL: at, Subscription.Channel.SMS: after_quiet_hours(at)}
+    for channel, when in due.items():
+        Notice.objects.filter(pk__in=[pk for pk, c in stalled if c == channel]).update(
+            queued_at=when
+        )
+    return {
+        "interrupted": interrupted,
+        "requeued": len(stalled),
+        "batches": _enqueue([(pk, due[channel]) for pk, channel in stalled]),
+    }

@@ -1,7 +1,7 @@
 """What the status page does when an update is published, and its panel on the tracking page."""
 
 from django.db import transaction
-from django.db.models import OuterRef, Subquery
+from django.db.models import F, OuterRef, Subquery
 
 from filrouge.statuspage import snapshot, tasks
 
@@ -14,21 +14,20 @@ def on_update_published(sender, *, incident, update, first, **kwargs) -> None:
 
 
 def track_status(case) -> dict | None:
-    """ "Is my line affected?" on the tracking page: two queries (the line's element path, then
-    the open incidents on that element or above it, with their latest public update)."""
+    """ "Is my line affected?" on the tracking page, in one query: the open incidents on an
+    element whose path starts the path of the element serving the case's line (that element
+    or one above it), each with its latest public update."""
     from filrouge.customers.models import Line
     from filrouge.incidents.models import CLOSED_STATUSES, Incident, IncidentUpdate
 
     if case.line_id is None:
         return None
-    line = Line.objects.filter(pk=case.line_id).values("number", "network_element__path").first()
-    if not line or not line["network_element__path"]:
-        return None
-    ancestors = [int(pk) for pk in line["network_element__path"].strip("/").split("/") if pk]
+    line_path = Line.objects.filter(pk=case.line_id).values("network_element__path")[:1]
     latest = IncidentUpdate.objects.filter(incident=OuterRef("pk")).order_by("-published_at", "-pk")
     incidents = (
-        Incident.objects.filter(elements__in=ancestors)
-        .exclude(status__in=CLOSED_STATUSES)
+        Incident.objects.exclude(status__in=CLOSED_STATUSES)
+        .annotate(line_path=Subquery(line_path))
+        .filter(line_path__startswith=F("elements__path"))
         .annotate(
             latest_text=Subquery(latest.values("text")[:1]),
             latest_eta=Subquery(latest.values("eta")[:1]),
@@ -36,4 +35,4 @@ def track_status(case) -> dict | None:
         .distinct()
         .order_by("-started_at")
     )
-    return {"incidents": list(incidents), "line_number": line["number"]}
+    return {"incidents": list(incidents)}

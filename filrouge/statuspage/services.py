@@ -11,6 +11,7 @@ scanner). Only `confirmed` subscriptions receive anything. Bad input raises
 from datetime import timedelta
 
 from django.db import transaction
+from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from filrouge.channels.sms.transport import is_mobile
@@ -22,7 +23,8 @@ from filrouge.statuspage.models import Subscription
 
 CODE_TRIES = 5
 CODE_LIFETIME = timedelta(minutes=30)
-CONFIRMATIONS_PER_DAY = 3
+CONFIRMATIONS_PER_DAY = 3  # per address and place
+CONFIRMATIONS_PER_ADDRESS = 5  # per address, all places together, a day
 
 
 class SubscriptionError(ValueError):
@@ -92,6 +94,18 @@ def subscribe(*, channel: str, address: str, place: str, language: str = "fr") -
                 "use the last one, or try again tomorrow."
             )
             % {"n": CONFIRMATIONS_PER_DAY}
+        )
+    others = (
+        Subscription.objects.filter(
+            channel=channel, address=address, last_confirmation_at__gte=at - timedelta(days=1)
+        )
+        .exclude(pk=subscription.pk)
+        .aggregate(n=Sum("confirmations_sent"))["n"]
+    )
+    if (others or 0) >= CONFIRMATIONS_PER_ADDRESS:
+        # A phone or mailbox must not be flooded by someone typing it for every commune.
+        raise SubscriptionError(
+            _("Too many confirmations were sent to this address today: try again tomorrow.")
         )
     subscription.state = Subscription.State.PENDING
     subscription.unsubscribed_at = None

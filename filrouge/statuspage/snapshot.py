@@ -47,6 +47,9 @@ logger = logging.getLogger(__name__)
 POLL_SECONDS = 0.5
 REBUILD_ANYWAY_SECONDS = 60
 RECENTLY_CLOSED = timedelta(hours=24)
+# Past this many communes the page lists only the affected ones (the search finds the others;
+# summary.json still lists them all): a national operator serves some 35,000.
+PAGE_LIST_LIMIT = 1000
 
 # Statuspage's component statuses, best to worst, and what an incident's impact makes them.
 COMPONENT_ORDER = (
@@ -193,6 +196,10 @@ class Snapshot:
         """Places with something current (incident or works), worst first."""
         found = [p for p in self.places if p.current]
         return sorted(found, key=lambda p: (-COMPONENT_ORDER.index(p.status), p.commune))
+
+    @property
+    def listed(self) -> list[Place]:
+        return self.places if len(self.places) <= PAGE_LIST_LIMIT else []
 
     @property
     def indicator(self) -> str:

@@ -10,11 +10,16 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
+from filrouge.selfcare.limits import Limit
 from filrouge.statuspage import fastpath, services, snapshot, tokens
 from filrouge.statuspage.forms import CodeForm, SubscribeForm
 from filrouge.statuspage.models import Subscription
+
+# Twenty subscription attempts an hour from one client address (each may send an e-mail
+# or an SMS to whatever address is typed).
+SUBSCRIBE_LIMIT = Limit("statuspage-subscribe", attempts=20, window=3600)
 
 
 def _from_snapshot(request: HttpRequest, kind: str) -> HttpResponse:
@@ -36,19 +41,19 @@ def _from_snapshot(request: HttpRequest, kind: str) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 def page(request: HttpRequest) -> HttpResponse:
     """`/etat-du-reseau/` (and `/status/`): incidents and planned works by commune."""
     return _from_snapshot(request, "page")
 
 
-@require_GET
+@require_safe
 def summary(request: HttpRequest) -> HttpResponse:
     """`/etat-du-reseau/summary.json`: the same, in the shape of Statuspage's summary.json."""
     return _from_snapshot(request, "summary")
 
 
-@require_GET
+@require_safe
 def search(request: HttpRequest) -> HttpResponse:
     """`/etat-du-reseau/recherche/?q=`: one postcode or commune."""
     query = " ".join(request.GET.get("q", "").split())[:120]
@@ -64,6 +69,12 @@ def subscribe(request: HttpRequest) -> HttpResponse:
     """`/etat-du-reseau/abonnement/`: the news of a commune or postcode by e-mail or SMS."""
     initial = {"place": request.GET.get("lieu", ""), "channel": Subscription.Channel.EMAIL}
     form = SubscribeForm(request.POST or None, initial=initial)
+    if request.method == "POST" and SUBSCRIBE_LIMIT.exceeded(request):
+        response = render(request, "statuspage/limited.html", status=429)
+        response["Retry-After"] = str(SUBSCRIBE_LIMIT.window)
+        return response
+    if request.method == "POST":
+        SUBSCRIBE_LIMIT.hit(request)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

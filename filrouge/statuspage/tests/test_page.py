@@ -301,3 +301,21 @@ def test_a_server_process_notices_an_update_from_elsewhere_within_a_second():
         assert time.monotonic() - started < snapshot.POLL_SECONDS + 1
     finally:
         snapshot.forget()
+
+
+def test_head_is_answered_like_get_without_a_body():
+    world()
+    head = Client().head("/etat-du-reseau/summary.json")
+    assert head.status_code == 200
+    assert head.content == b""
+
+
+def test_past_the_list_limit_the_page_lists_only_the_affected_communes(monkeypatch):
+    monkeypatch.setattr(snapshot, "PAGE_LIST_LIMIT", 2)
+    w = world()
+    cut_in_paris11(w)
+    text = Client().get("/etat-du-reseau/").content.decode()
+    assert "Vincennes" not in text
+    assert "Paris 11e Arrondissement" in text
+    data = json.loads(Client().get("/etat-du-reseau/summary.json").content)
+    assert len(data["components"]) == 3

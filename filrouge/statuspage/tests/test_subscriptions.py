@@ -227,3 +227,61 @@ def test_a_worker_killed_mid_batch_leaves_no_duplicate_and_the_sweep_finishes(ma
     assert states == {first.pk: "failed", second.pk: "sent", third.pk: "sent"}
     assert len(mail_sink.messages()) - before == 2
     assert fanout.sweep() == {"interrupted": 0, "requeued": 0, "batches": 0}
+
+
+@pytest.mark.django_db
+def test_one_phone_cannot_be_flooded_by_typing_it_for_every_commune():
+    world()
+    places = ["75011", "75012", "94300", "Vincennes", "Paris 12e Arrondissement"]
+    for place in places[:3]:
+        for _again in range(2):
+            services.subscribe(channel="sms", address="0612345678", place=place)
+    with pytest.raises(services.SubscriptionError, match="Trop de confirmations"):
+        services.subscribe(channel="sms", address="0612345678", place="Paris 11e Arrondissement")
+    assert Subscription.objects.count() == 3
+
+
+@pytest.mark.django_db
+def test_too_many_subscription_requests_from_one_address_are_refused(settings):
+    from django.core.cache import cache
+
+    cache.clear()
+    world()
+    client = Client(REMOTE_ADDR="203.0.113.9")
+    form = {"place": "75011", "channel": "email", "address": "pas-une-adresse"}
+    for _n in range(20):
+        assert client.post("/etat-du-reseau/abonnement/", form).status_code == 400
+    limited = client.post("/etat-du-reseau/abonnement/", form)
+    assert limited.status_code == 429
+    assert limited["Retry-After"] == "3600"
+    assert (
+        Client(REMOTE_ADDR="203.0.113.10").post("/etat-du-reseau/abonnement/", form).status_code
+        == 400
+    )
+    cache.clear()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sms_notices_wait_for_the_morning_and_only_the_latest_update_goes(vonage):
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    paris = ZoneInfo("Europe/Paris")
+    night = dt.datetime(2026, 3, 10, 23, 0, tzinfo=paris)
+    w = world()
+    with time_machine.travel(night - dt.timedelta(hours=3), tick=False):
+        services.confirm(services.subscribe(channel="sms", address="0612345678", place="75011"))
+    with time_machine.travel(night, tick=False):
+        incident = cut_in_paris11(w)
+        _work()
+    with time_machine.travel(night + dt.timedelta(hours=2), tick=False):
+        post_update(incident, text="Le câble est réparé, tests en cours.", status="monitoring")
+        _work()
+        assert vonage.received == []  # nobody woken up
+        assert fanout.sweep()["requeued"] == 0  # waiting for the morning is not stalling
+    with time_machine.travel(dt.datetime(2026, 3, 11, 8, 1, tzinfo=paris), tick=False):
+        _work()
+    (sent,) = vonage.received
+    assert "Le câble est réparé, tests en cours." in sent.form["text"]
+    states = sorted(Notice.objects.values_list("state", "error"))
+    assert states == [("failed", "superseded by a newer update"), ("sent", "")]

@@ -5,7 +5,7 @@ from django.test import Client
 
 from filrouge.cases.tests.factories import make_case
 from filrouge.customers.tests.factories import LineFactory
-from filrouge.incidents.services import post_update
+from filrouge.incidents.services import declare_incident, post_update
 from filrouge.portal.links import tracking_path
 from filrouge.statuspage.tests.helpers import cut_in_paris11, world
 
@@ -24,11 +24,11 @@ def test_a_line_below_the_incident_s_element_is_told_so_with_the_latest_update(
     case = make_case(customer=line.customer, line=line)
     incident = cut_in_paris11(w)
     post_update(incident, text="Les soudures reprennent demain à 8 h.", status="identified")
-    # The page's own, this panel's two, and one each for the other apps' panels of a
-    # case with a line (the incident card, the partner ticket).
-    with django_assert_max_num_queries(8):
+    # The page's own three, this panel's one, and one each for the other apps' panels of a
+    # case with a line (the incident card, the partner ticket): the page's cap of 6 holds.
+    with django_assert_max_num_queries(6):
         text = _page(case)
-    assert f"Votre ligne {line.number} est touchée par un incident réseau" in text
+    assert "Votre ligne est touchée par un incident réseau" in text
     assert "Coupure fibre rue Oberkampf" in text
     assert "Les soudures reprennent demain à 8 h." in text
 
@@ -39,7 +39,18 @@ def test_a_line_elsewhere_reads_that_no_incident_is_known_on_it():
     case = make_case(customer=line.customer, line=line)
     cut_in_paris11(w)
     text = _page(case)
-    assert f"Aucun incident réseau connu sur votre ligne {line.number}" in text
+    assert "Aucun incident réseau connu sur votre ligne en ce moment" in text
+
+
+def test_an_incident_on_the_nro_above_reaches_the_line_but_not_a_sibling_s_incident():
+    w = world()
+    line = LineFactory(network_element=w.cable11)
+    case = make_case(customer=line.customer, line=line)
+    declare_incident(title="Panne du NRO", elements=[w.nro], text="Le NRO est arrêté.")
+    declare_incident(title="Coupure PM 12", elements=[w.pm12], text="Ailleurs.")
+    text = _page(case)
+    assert "Panne du NRO" in text
+    assert "Coupure PM 12" not in text
 
 
 def test_once_resolved_the_line_is_no_longer_said_affected():

@@ -64,7 +64,8 @@ class Command(BaseCommand):
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, lambda *_: stop.set())
         self.stdout.write(
-            "Fil Rouge is up: http://127.0.0.1:8000/agent/ · inbound e-mail to "
+            "Fil Rouge is up: http://127.0.0.1:8000/agent/ · network status "
+            "http://127.0.0.1:8000/etat-du-reseau/ · inbound e-mail to "
             "smtp://127.0.0.1:2525 · answers kept by the sink on 127.0.0.1:1025. Ctrl-C stops."
         )
         try:
