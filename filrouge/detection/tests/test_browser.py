@@ -1,4 +1,5 @@
-"""A supervisor watches a storm become a suspected incident and confirms it, in a real browser."""
+"""A supervisor watches a storm become a suspected incident and confirms it, in a real browser;
+the incident is then on the public status page."""
 
 import pytest
 
@@ -54,3 +55,11 @@ def test_a_storm_becomes_a_suspicion_that_a_lead_confirms_into_an_incident(desk,
     assert incident.title == "Fibre coupée rue Oberkampf"
     assert list(incident.elements.all()) == [cable]
     assert Suspicion.objects.get().incident == incident
+
+    # The public status page shows it, with the commune, to anyone.
+    public = desk.context.browser.new_page(locale="fr-FR")
+    public.goto(f"{live_server.url}/etat-du-reseau/")
+    page_text = public.locator("main").inner_text()
+    assert "Fibre coupée rue Oberkampf" in page_text
+    assert "Paris 11e" in page_text
+    public.close()
