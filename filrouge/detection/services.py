@@ -35,7 +35,7 @@ from filrouge.incidents.models import CLOSED_STATUSES, Incident
 from filrouge.incidents.services import declare_incident
 from filrouge.network.models import NetworkElement
 
-LOAD_FIELDS = ["recent", "weight", "weight_at", "updated_at"]
+LOAD_FIELDS = ["recent", "weight", "hourly", "weight_at", "updated_at"]
 
 
 class DetectionError(ValueError):
@@ -159,14 +159,21 @@ def record_reports(reports: Sequence[Report]) -> list[Suspicion]:
     at = max(r.at for r in reports)
     loads = _locked_loads(sorted(fresh), at, p)
     cover = _cover()  # read under the locks: a suspicion raised by a batch before us is seen
+    states = {pk: _state(load, top=len(ancestry[pk]) == 1) for pk, load in loads.items()}
     raised: list[tuple[Suspicion, list[list]]] = []
     joining: list[SuspicionCase] = []
     for element_id in sorted(fresh, key=lambda e: -len(ancestry[e])):
         found = _judge(
-            element_id, ancestry[element_id], loads[element_id], fresh[element_id], p, cover
+            element_id,
+            ancestry[element_id],
+            states[element_id],
+            states[ancestry[element_id][0]],
+            fresh[element_id],
+            p,
+            cover,
         )
         if isinstance(found, Suspicion):
-            raised.append((found, list(loads[element_id].recent)))
+            raised.append((found, list(states[element_id].recent)))
             cover.add(element_id, ancestry[element_id], 0)
         elif found is not None:
             joining.extend(
@@ -178,8 +185,10 @@ def record_reports(reports: Sequence[Report]) -> list[Suspicion]:
                 for r in fresh[element_id]
             )
     written = now()
-    for load in loads.values():
-        load.updated_at = written
+    for pk, load in loads.items():
+        state = states[pk]
+        load.recent, load.weight, load.hourly = state.recent, state.weight, state.hourly
+        load.weight_at, load.updated_at = engine.from_epoch(state.weight_at), written
     ElementLoad.objects.bulk_create(
         loads.values(), update_conflicts=True, unique_fields=["element"], update_fields=LOAD_FIELDS
     )
@@ -188,19 +197,29 @@ def record_reports(reports: Sequence[Report]) -> list[Suspicion]:
     return _raise(raised, ancestry) if raised else []
 
 
+def _state(load: ElementLoad, *, top: bool) -> engine.Load:
+    hourly = load.hourly if load.hourly is not None else ([0.0] * 24 if top else None)
+    return engine.Load(
+        load.recent,
+        load.weight,
+        load.weight_at.timestamp(),
+        load.since.timestamp(),
+        load.prior,
+        hourly,
+    )
+
+
 def _judge(
     element_id: int,
     ancestry: list[int],
-    load: ElementLoad,
+    state: engine.Load,
+    top: engine.Load,
     fresh: list[list],
     p: Params,
     cover: _Cover,
 ) -> Suspicion | int | None:
     """Add the element's new reports and judge it: a new Suspicion to raise, the id of the
     open suspicion that already explains it (its cases join), or None."""
-    state = engine.Load(
-        load.recent, load.weight, load.weight_at.timestamp(), load.since.timestamp(), load.prior
-    )
     explained = next((a for a in reversed(ancestry) if a in cover.covered), None)
     children = {r[engine.CHILD] for r in state.recent} | {r[engine.CHILD] for r in fresh}
     repaired = {c for c in children if c in cover.under_incident}
@@ -214,16 +233,14 @@ def _judge(
         explained=explained is not None,
         explained_branches=repaired | suspected,
     )
-    load.recent, load.weight = state.recent, state.weight
-    load.weight_at = engine.from_epoch(state.weight_at)
     if explained is not None:
         return cover.suspicion_of.get(explained)
     if len(suspected) >= p.min_children:
         # Several branches below are suspected at once: one fault above them explains
         # them better (the suspicions below are widened to this element).
-        verdict = engine.judge(state, at=at, p=p, explained_branches=repaired)
+        verdict = engine.judge(state, at=at, p=p, top=top, explained_branches=repaired)
     else:
-        verdict = engine.judge(state, at=at, p=p, explained_branches=repaired | suspected)
+        verdict = engine.judge(state, at=at, p=p, top=top, explained_branches=repaired | suspected)
         if not verdict.abnormal:
             return None
     return Suspicion(
@@ -307,9 +324,10 @@ def dismiss_suspicion(suspicion: Suspicion, *, by: Agent) -> Suspicion:
         "case__customer_id", "reported_at"
     ):
         times.setdefault(customer_id, reported_at.timestamp())
-    state = engine.Load([], load.weight, load.weight_at.timestamp(), load.since.timestamp())
+    state = _state(load, top=False)
     engine.learn(state, times.values(), at.timestamp(), p)
-    load.recent, load.weight, load.weight_at, load.updated_at = [], state.weight, at, at
+    load.recent, load.weight, load.hourly = [], state.weight, state.hourly
+    load.weight_at = load.updated_at = at
     load.save(update_fields=LOAD_FIELDS)
     suspicion.status, suspicion.decided_at, suspicion.decided_by = (
         Suspicion.Status.DISMISSED,

@@ -72,7 +72,7 @@ def test_reports_spread_over_the_cables_of_one_pm_raise_the_pm(net):
     pm, cables = net.pms[0], net.cables[0]
     cases = [*customers_on(cables[0], 2), *customers_on(cables[1], 1), *customers_on(cables[2], 1)]
 
-    reports_at(cases, T0, TEN_MINUTES)
+    reports_at(cases, T0, dt.timedelta(minutes=4))
 
     suspicion = Suspicion.objects.get()
     assert suspicion.element == pm
