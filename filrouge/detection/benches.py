@@ -316,8 +316,15 @@ def _judge_day(world: World, injected: list[dict], write) -> dict:
             delays.append(s.raised_at.timestamp() - third)
         elif pm in by_element or nro in by_element:
             wrong_level += 1
+            s = by_element.get(pm) or by_element[nro]
+            write(
+                f"    outage on {outage['cable']} ({len(outage['times'])} reports from "
+                f"{_hm(outage['times'][0])}) raised on {s.element.code} at {s.raised_at:%H:%M:%S}"
+                f" ({s.customers} customers, {s.branches} branches)"
+            )
         else:
             missed += 1
+            write(f"    outage on {outage['cable']} missed: reports at {_hm(*outage['times'])}")
     return {
         "raised": len(raised),
         "false": false,
@@ -419,6 +426,10 @@ def run(o: dict, write) -> bool:
         and not late
         and o["burst"] / cpu >= 5000
     )
+
+
+def _hm(*times: float) -> str:
+    return ", ".join(f"{engine.from_epoch(t).astimezone(engine.PARIS):%H:%M:%S}" for t in times)
 
 
 def _load() -> str:

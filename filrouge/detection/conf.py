@@ -24,8 +24,6 @@ DEFAULTS = {
     "DETECTION_WINDOWS_SECONDS": (900, 3600),
     "DETECTION_ALPHA": 1e-5,
     "DETECTION_MIN_CUSTOMERS": 3,
-    "DETECTION_MIN_CHILDREN": 2,
-    "DETECTION_MAX_BRANCH_SHARE": 0.5,
     "DETECTION_MEMORY_DAYS": 7.0,
     # Reports per hour assumed of an element never seen, by kind (about 0.0002 an hour
     # per line served: 50 lines on a cable, 300 on a PM, 3,000 on an NRO).
@@ -43,8 +41,6 @@ class Params:
     window: float  # seconds: the longest of them (reports leave it into the background)
     alpha: float  # the p-value under which a count is abnormal
     min_customers: int  # never raise on fewer distinct customers than this
-    min_children: int  # an element above others: its reports must come through this many
-    max_branch_share: float  # …and no one of those branches may bring more than this share
     memory: float  # seconds: time constant of the background rate's exponential forgetting
     prior_rate: dict[str, float]  # by kind: reports per hour assumed of a new element (the floor)
     prior_hours: float  # how many hours of observation that assumption weighs
@@ -67,8 +63,6 @@ def params() -> Params:
         window=windows[-1],
         alpha=float(get["DETECTION_ALPHA"]),
         min_customers=int(get["DETECTION_MIN_CUSTOMERS"]),
-        min_children=int(get["DETECTION_MIN_CHILDREN"]),
-        max_branch_share=float(get["DETECTION_MAX_BRANCH_SHARE"]),
         memory=float(get["DETECTION_MEMORY_DAYS"]) * 86400,
         prior_rate={k: float(v) for k, v in get["DETECTION_PRIOR_RATE"].items()},
         prior_hours=float(get["DETECTION_PRIOR_HOURS"]),

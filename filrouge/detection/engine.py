@@ -20,10 +20,10 @@ incident — those reports are the outage, not the background.
 
 The test: with `k` distinct customers in the window and `mu` the count expected
 in a window at this hour (rate × window × how busy this hour is × margin), the
-element is abnormal when k ≥ min_customers and P(X ≥ k | mu) < alpha; an element
-with elements below it also needs its reports to come through `min_children`
-branches at least (one branch alone is that child's business, judged by its own
-background).
+element is abnormal when k ≥ min_customers and P(X ≥ k | mu) < alpha, in any of
+the windows (each p-value multiplied by the number of windows). An element with
+elements below it must stay abnormal without its busiest branch: reports coming
+mostly through one child are that child's business, judged by its own background.
 
 How busy an hour is (the daily shape: few reports at night, peaks in the morning
 and evening) is learned on each top element (an NRO: hundreds of reports a day)
@@ -146,19 +146,31 @@ def judge(
     counted = [r for r in load.recent if r[TS] >= cutoff and r[CHILD] not in explained_branches]
     per_branch = Counter(r[CHILD] for r in counted)
     base = rate(load, at, p) * p.margin
-    best = Verdict(0, len(per_branch), 0.0, 2.0, False)
+    customers, expected, p_value = _scan(counted, base, at, p, top or load)
+    abnormal = customers >= p.min_customers and p_value < p.alpha
+    if abnormal and set(per_branch) != {0}:
+        # Reports through elements below: the busiest branch alone would be that child's
+        # business. Without it, what is left must still be abnormal here.
+        busiest = per_branch.most_common(1)[0][0]
+        rest = [r for r in counted if r[CHILD] != busiest]
+        k, _mu, rest_p = _scan(rest, base, at, p, top or load)
+        abnormal = k >= p.min_customers and rest_p < p.alpha
+    return Verdict(customers, len(per_branch), expected, p_value, abnormal)
+
+
+def _scan(reports: list[list], base: float, at: float, p: Params, top: Load):
+    """The most abnormal of the windows: (customers, expected, p-value × windows)."""
+    best = (0, 0.0, 1.0)
     for window in p.windows:
-        k = sum(1 for r in counted if r[TS] >= at - window)
-        expected = base * (window / 3600) * shape(top or load, at - window / 2, p)
-        p_value = tail(k, expected) * len(p.windows) if k >= p.min_customers else 1.0
-        if p_value < best.p_value:
-            best = Verdict(k, len(per_branch), expected, min(1.0, p_value), False)
-    spread = set(per_branch) == {0} or (
-        len(per_branch) >= p.min_children
-        and max(per_branch.values()) <= p.max_branch_share * len(counted)
-    )
-    abnormal = best.customers >= p.min_customers and best.p_value < p.alpha and spread
-    return Verdict(best.customers, best.branches, best.expected, best.p_value, abnormal)
+        k = sum(1 for r in reports if r[TS] >= at - window)
+        expected = base * (window / 3600) * shape(top, at - window / 2, p)
+        if not best[1]:
+            best = (k, expected, 1.0)
+        if k >= p.min_customers:
+            p_value = min(1.0, tail(k, expected) * len(p.windows))
+            if p_value < best[2]:
+                best = (k, expected, p_value)
+    return best
 
 
 def from_epoch(ts: float) -> datetime:

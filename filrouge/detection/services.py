@@ -10,8 +10,9 @@ something happens, the suspicions raised, widened or given new cases.
 Elements are judged deepest first, so the most specific element that explains
 the reports is raised: a cable before its PM; a PM only when its reports — those
 not already explained by a suspicion or incident below it — are abnormal for the
-PM and come through several of its cables. A PM raised that way takes over the
-open suspicions below it ("widened"). Nothing is raised on an element while it,
+PM and come through several of its cables. A PM raised that way — on reports
+beyond those its suspected cables explain — takes over the open suspicions below
+it ("widened"). Nothing is raised on an element while it,
 or an element above it, has an open suspicion or incident: its new reports join
 that suspicion's cases instead.
 """
@@ -235,14 +236,12 @@ def _judge(
     )
     if explained is not None:
         return cover.suspicion_of.get(explained)
-    if len(suspected) >= p.min_children:
-        # Several branches below are suspected at once: one fault above them explains
-        # them better (the suspicions below are widened to this element).
-        verdict = engine.judge(state, at=at, p=p, top=top, explained_branches=repaired)
-    else:
-        verdict = engine.judge(state, at=at, p=p, top=top, explained_branches=repaired | suspected)
-        if not verdict.abnormal:
-            return None
+    # The reports already explained below (an open suspicion or incident on a branch) are
+    # set aside: this element is raised only if the others are abnormal by themselves —
+    # a fault here then explains the suspicions below too, and they are widened to it.
+    verdict = engine.judge(state, at=at, p=p, top=top, explained_branches=repaired | suspected)
+    if not verdict.abnormal:
+        return None
     return Suspicion(
         element_id=element_id,
         raised_at=engine.from_epoch(at),

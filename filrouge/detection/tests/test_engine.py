@@ -92,7 +92,7 @@ def test_an_element_above_needs_its_reports_from_several_branches():
     spread = engine.Load([], 0.0, T0 - 30 * 86400, T0 - 30 * 86400)
     for i in range(4):
         engine.add(one_branch, [[T0 + i, i, 11, i]], at=T0 + i, p=p, explained=False)
-        engine.add(spread, [[T0 + i, i, 11 + i % 2, i]], at=T0 + i, p=p, explained=False)
+        engine.add(spread, [[T0 + i, i, 11 + i % 4, i]], at=T0 + i, p=p, explained=False)
     assert not engine.judge(one_branch, at=T0 + 4, p=p).abnormal
     assert engine.judge(spread, at=T0 + 4, p=p).abnormal
     assert not engine.judge(spread, at=T0 + 4, p=p, explained_branches={12}).abnormal
