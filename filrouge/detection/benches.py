@@ -314,6 +314,13 @@ def _judge_day(world: World, injected: list[dict], write) -> dict:
         if s is not None:
             on_cable += 1
             delays.append(s.raised_at.timestamp() - third)
+            if delays[-1] > 60:
+                rate = world.rates[outage["cable"]]
+                write(
+                    f"    outage on {outage['cable']} (background {rate:.2f} a day) raised "
+                    f"{delays[-1]:.0f} s after its 3rd report, on the {s.customers}th; "
+                    f"reports at {_hm(*outage['times'])}"
+                )
         elif pm in by_element or nro in by_element:
             wrong_level += 1
             s = by_element.get(pm) or by_element[nro]

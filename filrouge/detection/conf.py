@@ -29,7 +29,7 @@ DEFAULTS = {
     # per line served: 50 lines on a cable, 300 on a PM, 3,000 on an NRO).
     "DETECTION_PRIOR_RATE": {"cable": 0.01, "pm": 0.06, "nro": 0.6, "dslam": 0.2, "cell": 0.2},
     "DETECTION_PRIOR_HOURS": 12.0,
-    "DETECTION_RATE_MARGIN": 1.25,
+    "DETECTION_RATE_MARGIN": 1.0,
     "DETECTION_HOURLY_PROFILE": DEFAULT_PROFILE,
     "DETECTION_PROFILE_WEIGHT": 10.0,
 }

@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from filrouge.accounts.models import Agent
 from filrouge.core.clock import now
 from filrouge.customers.models import Line
-from filrouge.detection import engine
+from filrouge.detection import engine, store
 from filrouge.detection.conf import Params, params
 from filrouge.detection.models import ElementLoad, Suspicion, SuspicionCase
 from filrouge.incidents.models import CLOSED_STATUSES, Incident
@@ -97,30 +97,6 @@ def _leaf_paths(reports: Sequence[Report]) -> list[list[str]]:
     ]
 
 
-def _locked_loads(ids: list[int], at: datetime, p: Params) -> dict[int, ElementLoad]:
-    """The loads of these elements, row-locked in id order; created when missing."""
-    locked = ElementLoad.objects.select_for_update().order_by("element_id")
-    loads = {load.element_id: load for load in locked.filter(element_id__in=ids)}
-    missing = [i for i in ids if i not in loads]
-    if missing:
-        kinds = NetworkElement.objects.filter(pk__in=missing).values_list("pk", "kind")
-        ElementLoad.objects.bulk_create(
-            [
-                ElementLoad(
-                    element_id=pk,
-                    prior=p.prior_rate.get(kind, min(p.prior_rate.values())),
-                    weight_at=at,
-                    since=at,
-                    updated_at=at,
-                )
-                for pk, kind in kinds
-            ],
-            ignore_conflicts=True,
-        )
-        loads.update({load.element_id: load for load in locked.filter(element_id__in=missing)})
-    return loads
-
-
 def _cover() -> _Cover:
     cover = _Cover({}, set(), set(), set())
     for pk, element_id, path in Suspicion.objects.filter(status=Suspicion.Status.OPEN).values_list(
@@ -158,11 +134,11 @@ def record_reports(reports: Sequence[Report]) -> list[Suspicion]:
     if not fresh:
         return []
     at = max(r.at for r in reports)
-    loads = _locked_loads(sorted(fresh), at, p)
+    tops = {pk for pk, ids in ancestry.items() if len(ids) == 1}
+    states = store.lock_loads(sorted(fresh), at=at, p=p, tops=tops)
     cover = _cover()  # read under the locks: a suspicion raised by a batch before us is seen
-    states = {pk: _state(load, top=len(ancestry[pk]) == 1) for pk, load in loads.items()}
     raised: list[tuple[Suspicion, list[list]]] = []
-    joining: list[SuspicionCase] = []
+    joining: dict[tuple[int, int], float] = {}  # (suspicion, case) → reported at
     for element_id in sorted(fresh, key=lambda e: -len(ancestry[e])):
         found = _judge(
             element_id,
@@ -176,38 +152,19 @@ def record_reports(reports: Sequence[Report]) -> list[Suspicion]:
         if isinstance(found, Suspicion):
             raised.append((found, list(states[element_id].recent)))
             cover.add(element_id, ancestry[element_id], 0)
-        elif found is not None:
-            joining.extend(
-                SuspicionCase(
-                    suspicion_id=found,
-                    case_id=r[engine.CASE],
-                    reported_at=engine.from_epoch(r[engine.TS]),
-                )
-                for r in fresh[element_id]
-            )
-    written = now()
-    for pk, load in loads.items():
-        state = states[pk]
-        load.recent, load.weight, load.hourly = state.recent, state.weight, state.hourly
-        load.weight_at, load.updated_at = engine.from_epoch(state.weight_at), written
-    ElementLoad.objects.bulk_create(
-        loads.values(), update_conflicts=True, unique_fields=["element"], update_fields=LOAD_FIELDS
-    )
+        elif found:  # explained by an open suspicion (0: one raised in this batch)
+            for r in fresh[element_id]:
+                joining.setdefault((found, r[engine.CASE]), r[engine.TS])
+    store.save_loads(states, written=now())
     if joining:
-        SuspicionCase.objects.bulk_create(joining, ignore_conflicts=True)
+        SuspicionCase.objects.bulk_create(
+            [
+                SuspicionCase(suspicion_id=s, case_id=c, reported_at=engine.from_epoch(t))
+                for (s, c), t in joining.items()
+            ],
+            ignore_conflicts=True,
+        )
     return _raise(raised, ancestry) if raised else []
-
-
-def _state(load: ElementLoad, *, top: bool) -> engine.Load:
-    hourly = load.hourly if load.hourly is not None else ([0.0] * 24 if top else None)
-    return engine.Load(
-        load.recent,
-        load.weight,
-        load.weight_at.timestamp(),
-        load.since.timestamp(),
-        load.prior,
-        hourly,
-    )
 
 
 def _judge(
@@ -323,7 +280,7 @@ def dismiss_suspicion(suspicion: Suspicion, *, by: Agent) -> Suspicion:
         "case__customer_id", "reported_at"
     ):
         times.setdefault(customer_id, reported_at.timestamp())
-    state = _state(load, top=False)
+    state = engine.Load([], load.weight, load.weight_at.timestamp(), 0.0, load.prior, load.hourly)
     engine.learn(state, times.values(), at.timestamp(), p)
     load.recent, load.weight, load.hourly = [], state.weight, state.hourly
     load.weight_at = load.updated_at = at
