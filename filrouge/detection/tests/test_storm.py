@@ -50,3 +50,29 @@ def test_a_storm_on_an_unknown_element_or_without_customers_is_refused():
     with pytest.raises(CommandError, match="Aucun client avec un numéro de mobile"):
         call_command("simulate", "storm", "--element", net.pms[0].code)
     assert not InboundMessage.objects.exists()
+
+
+def test_sms_filed_together_by_the_batch_path_are_counted_once_each():
+    from filrouge.channels.batch import process_batch
+    from filrouge.channels.services import store_inbound
+    from filrouge.detection.storm import mobiles_under, vonage_payload
+
+    net = network(pms=1, cables=1)
+    cable = net.cables[0][0]
+    customers_with_mobiles(cable, 3)
+    ids = [
+        store_inbound(
+            channel="sms",
+            external_id=f"batch-{n}",
+            payload=vonage_payload(phone, "Plus d'internet depuis ce matin", f"batch-{n}"),
+        )[0].pk
+        for n, phone in enumerate(mobiles_under(cable))
+    ]
+
+    outcome = process_batch(ids)
+
+    assert outcome.left == []
+    suspicion = Suspicion.objects.get()
+    assert suspicion.element == cable
+    assert suspicion.customers == 3
+    assert suspicion.cases.count() == 3
