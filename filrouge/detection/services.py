@@ -111,12 +111,19 @@ def _cover() -> _Cover:
     return cover
 
 
-@transaction.atomic
 def record_reports(reports: Sequence[Report]) -> list[Suspicion]:
     """Count a batch of outage reports against the elements serving each line, at every
-    level, and raise what has become abnormal. Returns the suspicions raised."""
+    level, and raise what has become abnormal. Returns the suspicions raised.
+
+    A batch without reports (most filings: not about an outage) costs no query at all,
+    not even a savepoint."""
     if not reports:
         return []
+    with transaction.atomic():
+        return _record(reports)
+
+
+def _record(reports: Sequence[Report]) -> list[Suspicion]:
     p = params()
     fresh: dict[int, list[list]] = defaultdict(list)
     ancestry: dict[int, list[int]] = {}
