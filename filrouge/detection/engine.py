@@ -10,7 +10,8 @@ number of past reports, each discounted by exp(-age / memory), and the rate is
 
     (weight + prior_rate × prior_hours) / (effective hours observed + prior_hours)
 
-where the effective hours are memory × (1 − exp(−age of the load / memory)): a new
+where the effective hours are memory × (1 − exp(−age of the load / memory)) (the
+current window excluded: its reports are not learned yet): a new
 element starts at the prior rate (the floor) and a busy one converges to its own
 rate within days. Reports in the window do not count in the background they are
 tested against; a report leaves the window into the background, except while its
@@ -18,14 +19,20 @@ element (or the branch it came through) is explained by an open suspicion or
 incident — those reports are the outage, not the background.
 
 The test: with `k` distinct customers in the window and `mu` the count expected
-in a window at this hour (rate × window × the hourly profile × margin), the
-element is abnormal when k ≥ min_customers and P(X ≥ k | mu) < alpha; an element
-with elements below it also needs its reports to come through `min_children`
-branches at least (one branch alone is that child's business, judged by its own
-background).
+in a window at this hour (rate × window × how busy this hour is × margin), the
+element is abnormal when k ≥ min_customers and P(X ≥ k | mu) < alpha, in any of
+the windows (each p-value multiplied by the number of windows). An element with
+elements below it must stay abnormal without its busiest branch: reports coming
+mostly through one child are that child's business, judged by its own background.
+
+How busy an hour is (the daily shape: few reports at night, peaks in the morning
+and evening) is learned on each top element (an NRO: hundreds of reports a day)
+by hour of day, and every element below it follows that shape; until it has
+learned enough, the configured `DETECTION_HOURLY_PROFILE` stands in.
 """
 
 import math
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -45,6 +52,9 @@ class Load:
     weight_at: float  # epoch seconds
     since: float  # epoch seconds: when the element was first seen
     prior: float = 0.01  # reports per hour assumed before anything was seen, and the floor
+    # Top elements only (an NRO, a cell): the learned reports by hour of day (Paris), with
+    # the same forgetting as `weight` — the daily shape every element below it follows.
+    hourly: list[float] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,22 +70,39 @@ def rate(load: Load, at: float, p: Params) -> float:
     """The background, in reports per hour, at `at` (never under the prior rate)."""
     decayed = load.weight * math.exp(-max(0.0, at - load.weight_at) / p.memory)
     memory_h = p.memory / 3600
-    observed_h = memory_h * (1 - math.exp(-max(0.0, at - load.since) / p.memory))
+    # The last window's reports are not learned yet: its time is not counted either.
+    age = max(0.0, at - load.since - p.window)
+    observed_h = memory_h * (1 - math.exp(-age / p.memory))
     learned = (decayed + load.prior * p.prior_hours) / (observed_h + p.prior_hours)
     return max(learned, load.prior)
 
 
-def profile_at(at: float, p: Params) -> float:
-    """The hourly weight for a window ending at `at` (taken at the window's middle)."""
-    return p.profile[datetime.fromtimestamp(at - p.window / 2, PARIS).hour]
+def shape(top: Load | None, middle: float, p: Params) -> float:
+    """How busy the hour of a window whose middle is `middle` is, compared with the day's
+    mean (1.0): the hourly profile learned on the top element above (`top.hourly`),
+    blended with the configured profile, which it replaces as reports accumulate."""
+    hour = datetime.fromtimestamp(middle, PARIS).hour
+    default = p.profile[hour]
+    if top is None or top.hourly is None:
+        return default
+    total = sum(top.hourly)  # forgetting scales every hour alike: the shape is unchanged
+    prior = p.profile_weight
+    return (top.hourly[hour] + prior * default) * 24 / (total + 24 * prior)
 
 
 def learn(load: Load, times: Iterable[float], at: float, p: Params) -> None:
     """Fold reports (their times) into the background, as of `at`."""
-    weight = load.weight * math.exp(-max(0.0, at - load.weight_at) / p.memory)
+    decay = math.exp(-max(0.0, at - load.weight_at) / p.memory)
+    weight = load.weight * decay
+    hourly = [v * decay for v in load.hourly] if load.hourly is not None else None
     for t in times:
-        weight += math.exp(-max(0.0, at - t) / p.memory)
+        w = math.exp(-max(0.0, at - t) / p.memory)
+        weight += w
+        if hourly is not None:
+            hourly[datetime.fromtimestamp(t, PARIS).hour] += w
     load.weight, load.weight_at = weight, max(at, load.weight_at)
+    if hourly is not None:
+        load.hourly = hourly
 
 
 def add(
@@ -111,23 +138,39 @@ def judge(
     *,
     at: float,
     p: Params,
+    top: Load | None = None,
     explained_branches: set[int] | frozenset[int] = frozenset(),
 ) -> Verdict:
     """Is the window abnormal for this element's own background?"""
     cutoff = at - p.window
     counted = [r for r in load.recent if r[TS] >= cutoff and r[CHILD] not in explained_branches]
-    customers = len(counted)
-    children = {r[CHILD] for r in counted}
-    expected = rate(load, at, p) * (p.window / 3600) * profile_at(at, p) * p.margin
-    if customers < p.min_customers:
-        return Verdict(customers, len(children), expected, 1.0, False)
-    p_value = tail(customers, expected)
-    spread = children == {0} or len(children) >= p.min_children
-    return Verdict(customers, len(children), expected, p_value, p_value < p.alpha and spread)
+    per_branch = Counter(r[CHILD] for r in counted)
+    base = rate(load, at, p) * p.margin
+    customers, expected, p_value = _scan(counted, base, at, p, top or load)
+    abnormal = customers >= p.min_customers and p_value < p.alpha
+    if abnormal and set(per_branch) != {0}:
+        # Reports through elements below: the busiest branch alone would be that child's
+        # business. Without it, what is left must still be abnormal here.
+        busiest = per_branch.most_common(1)[0][0]
+        rest = [r for r in counted if r[CHILD] != busiest]
+        k, _mu, rest_p = _scan(rest, base, at, p, top or load)
+        abnormal = k >= p.min_customers and rest_p < p.alpha
+    return Verdict(customers, len(per_branch), expected, p_value, abnormal)
 
 
-def epoch(at: datetime) -> float:
-    return at.timestamp()
+def _scan(reports: list[list], base: float, at: float, p: Params, top: Load):
+    """The most abnormal of the windows: (customers, expected, p-value × windows)."""
+    best = (0, 0.0, 1.0)
+    for window in p.windows:
+        k = sum(1 for r in reports if r[TS] >= at - window)
+        expected = base * (window / 3600) * shape(top, at - window / 2, p)
+        if not best[1]:
+            best = (k, expected, 1.0)
+        if k >= p.min_customers:
+            p_value = min(1.0, tail(k, expected) * len(p.windows))
+            if p_value < best[2]:
+                best = (k, expected, p_value)
+    return best
 
 
 def from_epoch(ts: float) -> datetime:

@@ -23,6 +23,8 @@ class ElementLoad(models.Model):
     recent = models.JSONField(default=list)
     weight = models.FloatField(default=0.0)
     prior = models.FloatField(default=0.01)  # reports an hour assumed at first (by kind)
+    # Top elements only: learned reports by hour of day (Paris), the daily shape below it.
+    hourly = models.JSONField(null=True, blank=True)
     weight_at = models.DateTimeField()
     since = models.DateTimeField()
     updated_at = models.DateTimeField()

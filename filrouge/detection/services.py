@@ -10,8 +10,9 @@ something happens, the suspicions raised, widened or given new cases.
 Elements are judged deepest first, so the most specific element that explains
 the reports is raised: a cable before its PM; a PM only when its reports — those
 not already explained by a suspicion or incident below it — are abnormal for the
-PM and come through several of its cables. A PM raised that way takes over the
-open suspicions below it ("widened"). Nothing is raised on an element while it,
+PM and come through several of its cables. A PM raised that way — on reports
+beyond those its suspected cables explain — takes over the open suspicions below
+it ("widened"). Nothing is raised on an element while it,
 or an element above it, has an open suspicion or incident: its new reports join
 that suspicion's cases instead.
 """
@@ -28,14 +29,14 @@ from django.utils.translation import gettext as _
 from filrouge.accounts.models import Agent
 from filrouge.core.clock import now
 from filrouge.customers.models import Line
-from filrouge.detection import engine
+from filrouge.detection import engine, store
 from filrouge.detection.conf import Params, params
 from filrouge.detection.models import ElementLoad, Suspicion, SuspicionCase
 from filrouge.incidents.models import CLOSED_STATUSES, Incident
 from filrouge.incidents.services import declare_incident
 from filrouge.network.models import NetworkElement
 
-LOAD_FIELDS = ["recent", "weight", "weight_at", "updated_at"]
+LOAD_FIELDS = ["recent", "weight", "hourly", "weight_at", "updated_at"]
 
 
 class DetectionError(ValueError):
@@ -96,30 +97,6 @@ def _leaf_paths(reports: Sequence[Report]) -> list[list[str]]:
     ]
 
 
-def _locked_loads(ids: list[int], at: datetime, p: Params) -> dict[int, ElementLoad]:
-    """The loads of these elements, row-locked in id order; created when missing."""
-    locked = ElementLoad.objects.select_for_update().order_by("element_id")
-    loads = {load.element_id: load for load in locked.filter(element_id__in=ids)}
-    missing = [i for i in ids if i not in loads]
-    if missing:
-        kinds = NetworkElement.objects.filter(pk__in=missing).values_list("pk", "kind")
-        ElementLoad.objects.bulk_create(
-            [
-                ElementLoad(
-                    element_id=pk,
-                    prior=p.prior_rate.get(kind, min(p.prior_rate.values())),
-                    weight_at=at,
-                    since=at,
-                    updated_at=at,
-                )
-                for pk, kind in kinds
-            ],
-            ignore_conflicts=True,
-        )
-        loads.update({load.element_id: load for load in locked.filter(element_id__in=missing)})
-    return loads
-
-
 def _cover() -> _Cover:
     cover = _Cover({}, set(), set(), set())
     for pk, element_id, path in Suspicion.objects.filter(status=Suspicion.Status.OPEN).values_list(
@@ -134,12 +111,19 @@ def _cover() -> _Cover:
     return cover
 
 
-@transaction.atomic
 def record_reports(reports: Sequence[Report]) -> list[Suspicion]:
     """Count a batch of outage reports against the elements serving each line, at every
-    level, and raise what has become abnormal. Returns the suspicions raised."""
+    level, and raise what has become abnormal. Returns the suspicions raised.
+
+    A batch without reports (most filings: not about an outage) costs no query at all,
+    not even a savepoint."""
     if not reports:
         return []
+    with transaction.atomic():
+        return _record(reports)
+
+
+def _record(reports: Sequence[Report]) -> list[Suspicion]:
     p = params()
     fresh: dict[int, list[list]] = defaultdict(list)
     ancestry: dict[int, list[int]] = {}
@@ -157,50 +141,50 @@ def record_reports(reports: Sequence[Report]) -> list[Suspicion]:
     if not fresh:
         return []
     at = max(r.at for r in reports)
-    loads = _locked_loads(sorted(fresh), at, p)
+    tops = {pk for pk, ids in ancestry.items() if len(ids) == 1}
+    states = store.lock_loads(sorted(fresh), at=at, p=p, tops=tops)
     cover = _cover()  # read under the locks: a suspicion raised by a batch before us is seen
     raised: list[tuple[Suspicion, list[list]]] = []
-    joining: list[SuspicionCase] = []
+    joining: dict[tuple[int, int], float] = {}  # (suspicion, case) → reported at
     for element_id in sorted(fresh, key=lambda e: -len(ancestry[e])):
         found = _judge(
-            element_id, ancestry[element_id], loads[element_id], fresh[element_id], p, cover
+            element_id,
+            ancestry[element_id],
+            states[element_id],
+            states[ancestry[element_id][0]],
+            fresh[element_id],
+            p,
+            cover,
         )
         if isinstance(found, Suspicion):
-            raised.append((found, list(loads[element_id].recent)))
+            raised.append((found, list(states[element_id].recent)))
             cover.add(element_id, ancestry[element_id], 0)
-        elif found is not None:
-            joining.extend(
-                SuspicionCase(
-                    suspicion_id=found,
-                    case_id=r[engine.CASE],
-                    reported_at=engine.from_epoch(r[engine.TS]),
-                )
-                for r in fresh[element_id]
-            )
-    written = now()
-    for load in loads.values():
-        load.updated_at = written
-    ElementLoad.objects.bulk_create(
-        loads.values(), update_conflicts=True, unique_fields=["element"], update_fields=LOAD_FIELDS
-    )
+        elif found:  # explained by an open suspicion (0: one raised in this batch)
+            for r in fresh[element_id]:
+                joining.setdefault((found, r[engine.CASE]), r[engine.TS])
+    store.save_loads(states, written=now())
     if joining:
-        SuspicionCase.objects.bulk_create(joining, ignore_conflicts=True)
+        SuspicionCase.objects.bulk_create(
+            [
+                SuspicionCase(suspicion_id=s, case_id=c, reported_at=engine.from_epoch(t))
+                for (s, c), t in joining.items()
+            ],
+            ignore_conflicts=True,
+        )
     return _raise(raised, ancestry) if raised else []
 
 
 def _judge(
     element_id: int,
     ancestry: list[int],
-    load: ElementLoad,
+    state: engine.Load,
+    top: engine.Load,
     fresh: list[list],
     p: Params,
     cover: _Cover,
 ) -> Suspicion | int | None:
     """Add the element's new reports and judge it: a new Suspicion to raise, the id of the
     open suspicion that already explains it (its cases join), or None."""
-    state = engine.Load(
-        load.recent, load.weight, load.weight_at.timestamp(), load.since.timestamp(), load.prior
-    )
     explained = next((a for a in reversed(ancestry) if a in cover.covered), None)
     children = {r[engine.CHILD] for r in state.recent} | {r[engine.CHILD] for r in fresh}
     repaired = {c for c in children if c in cover.under_incident}
@@ -214,18 +198,14 @@ def _judge(
         explained=explained is not None,
         explained_branches=repaired | suspected,
     )
-    load.recent, load.weight = state.recent, state.weight
-    load.weight_at = engine.from_epoch(state.weight_at)
     if explained is not None:
         return cover.suspicion_of.get(explained)
-    if len(suspected) >= p.min_children:
-        # Several branches below are suspected at once: one fault above them explains
-        # them better (the suspicions below are widened to this element).
-        verdict = engine.judge(state, at=at, p=p, explained_branches=repaired)
-    else:
-        verdict = engine.judge(state, at=at, p=p, explained_branches=repaired | suspected)
-        if not verdict.abnormal:
-            return None
+    # The reports already explained below (an open suspicion or incident on a branch) are
+    # set aside: this element is raised only if the others are abnormal by themselves —
+    # a fault here then explains the suspicions below too, and they are widened to it.
+    verdict = engine.judge(state, at=at, p=p, top=top, explained_branches=repaired | suspected)
+    if not verdict.abnormal:
+        return None
     return Suspicion(
         element_id=element_id,
         raised_at=engine.from_epoch(at),
@@ -307,9 +287,10 @@ def dismiss_suspicion(suspicion: Suspicion, *, by: Agent) -> Suspicion:
         "case__customer_id", "reported_at"
     ):
         times.setdefault(customer_id, reported_at.timestamp())
-    state = engine.Load([], load.weight, load.weight_at.timestamp(), load.since.timestamp())
+    state = engine.Load([], load.weight, load.weight_at.timestamp(), 0.0, load.prior, load.hourly)
     engine.learn(state, times.values(), at.timestamp(), p)
-    load.recent, load.weight, load.weight_at, load.updated_at = [], state.weight, at, at
+    load.recent, load.weight, load.hourly = [], state.weight, state.hourly
+    load.weight_at = load.updated_at = at
     load.save(update_fields=LOAD_FIELDS)
     suspicion.status, suspicion.decided_at, suspicion.decided_by = (
         Suspicion.Status.DISMISSED,

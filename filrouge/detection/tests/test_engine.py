@@ -92,7 +92,26 @@ def test_an_element_above_needs_its_reports_from_several_branches():
     spread = engine.Load([], 0.0, T0 - 30 * 86400, T0 - 30 * 86400)
     for i in range(4):
         engine.add(one_branch, [[T0 + i, i, 11, i]], at=T0 + i, p=p, explained=False)
-        engine.add(spread, [[T0 + i, i, 11 + i % 2, i]], at=T0 + i, p=p, explained=False)
+        engine.add(spread, [[T0 + i, i, 11 + i % 4, i]], at=T0 + i, p=p, explained=False)
     assert not engine.judge(one_branch, at=T0 + 4, p=p).abnormal
     assert engine.judge(spread, at=T0 + 4, p=p).abnormal
     assert not engine.judge(spread, at=T0 + 4, p=p, explained_branches={12}).abnormal
+
+
+def test_one_busy_branch_and_a_stray_report_beside_it_do_not_raise_the_element_above():
+    p = params()
+    load = engine.Load([], 0.0, T0 - 30 * 86400, T0 - 30 * 86400, 0.06)
+    reports = [[T0 + i, i, 11 if i < 3 else 12, i] for i in range(4)]  # 3 + 1
+    engine.add(load, reports, at=T0 + 4, p=p, explained=False)
+    assert not engine.judge(load, at=T0 + 4, p=p).abnormal
+
+
+def test_the_daily_shape_is_learned_on_the_top_element():
+    p = params()
+    top = engine.Load([], 0.0, T0, T0, 0.6, [0.0] * 24)
+    night = engine.datetime(2026, 3, 10, 3, 30, tzinfo=engine.PARIS).timestamp()
+    assert engine.shape(top, night, p) == pytest.approx(p.profile[3])
+    # A month of reports arriving evenly round the clock: the night is as busy as the day.
+    engine.learn(top, [T0 + i * 360 for i in range(24 * 10 * 30)], T0 + 30 * 86400, p)
+    assert engine.shape(top, night, p) == pytest.approx(1.0, abs=0.12)  # the table weighs little
+    assert engine.shape(top, night, p) > 5 * p.profile[3]

@@ -70,13 +70,16 @@ def test_a_case_without_a_line_counts_against_every_active_line_of_its_customer(
 
 def test_reports_spread_over_the_cables_of_one_pm_raise_the_pm(net):
     pm, cables = net.pms[0], net.cables[0]
-    cases = [*customers_on(cables[0], 2), *customers_on(cables[1], 1), *customers_on(cables[2], 1)]
+    a, b, c = customers_on(cables[0], 2), customers_on(cables[1], 2), customers_on(cables[2], 2)
+    cases = [a[0], b[0], c[0], a[1], b[1], c[1]]
 
-    reports_at(cases, T0, TEN_MINUTES)
+    raised = reports_at(cases, T0, dt.timedelta(minutes=3))
 
     suspicion = Suspicion.objects.get()
     assert suspicion.element == pm
-    assert suspicion.branches == 3  # a PM's background is higher: raised on the fourth
+    assert suspicion.branches == 3
+    # Raised once the reports beside the busiest cable are abnormal for the PM by themselves.
+    assert [len(r) for r in raised] == [0, 0, 0, 0, 1, 0]
     assert set(suspicion.cases.all()) == set(cases)
 
 
@@ -111,27 +114,31 @@ def test_nothing_is_raised_below_an_open_incident(net):
     assert not Suspicion.objects.exists()
 
 
-def test_a_second_suspected_cable_widens_the_suspicion_to_their_pm(net):
+def test_reports_from_the_other_cables_of_a_pm_widen_a_cable_suspicion_to_the_pm(net):
     first = customers_on(net.cables[0][0], 3)
     reports_at(first, T0, dt.timedelta(minutes=2))
     on_cable = Suspicion.objects.get()
 
-    more = [*customers_on(net.cables[0][1], 3), *customers_on(net.cables[0][2], 1)]
-    raised = reports_at(more, T0 + dt.timedelta(minutes=10), dt.timedelta(minutes=2))
+    c1, c2 = customers_on(net.cables[0][1], 2), customers_on(net.cables[0][2], 2)
+    c3 = customers_on(net.pms[0], 1)  # a line served by the PM itself
+    more = [c1[0], c2[0], c3[0], c1[1], c2[1]]
+    raised = reports_at(more, T0 + dt.timedelta(minutes=6), dt.timedelta(minutes=2))
 
     on_pm = Suspicion.objects.get(status=Suspicion.Status.OPEN)
     assert on_pm.element == net.pms[0]
-    assert [[s.element for s in r] for r in raised] == [
-        [],
-        [],
-        [net.cables[0][1], on_pm.element],
-        [],
-    ]
+    assert [[s.element for s in r] for r in raised] == [[], [], [], [], [on_pm.element]]
     on_cable.refresh_from_db()
     assert on_cable.status == Suspicion.Status.WIDENED
     assert on_cable.widened_to == on_pm
-    assert Suspicion.objects.filter(status=Suspicion.Status.WIDENED).count() == 2
     assert set(on_pm.cases.all()) == {*first, *more}
+
+
+def test_two_outages_on_two_cables_stay_two_suspicions(net):
+    reports_at(customers_on(net.cables[0][0], 3), T0, dt.timedelta(minutes=2))
+    reports_at(customers_on(net.cables[1][1], 4), T0 + dt.timedelta(minutes=7), TEN_MINUTES)
+
+    open_ = Suspicion.objects.filter(status=Suspicion.Status.OPEN)
+    assert {s.element for s in open_} == {net.cables[0][0], net.cables[1][1]}
 
 
 def test_a_lone_report_beside_a_suspected_cable_does_not_widen_it(net):

@@ -45,6 +45,7 @@ def test_anonymous_people_are_sent_to_log_in_and_advisors_are_refused(client, su
 def test_a_lead_sees_the_suspicion_its_figures_cases_and_a_french_proposal(client, lead, suspicion):
     page = client.get(PAGE).content.decode()
 
+    assert f'href="{PAGE}"' in page  # in the main menu, for leads
     assert "CBL-PAR11-000-0" in page
     for link in suspicion.links.select_related("case"):
         assert link.case.reference in page

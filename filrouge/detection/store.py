@@ -1,0 +1,132 @@
+"""Reading and writing the element loads of a batch: one locking read, one write.
+
+The hot path of the detector. On PostgreSQL both are single statements whose
+parameters are one string each (the ids as an array literal, the new states as one
+JSON document unpacked by `jsonb_to_recordset`): a batch of a thousand reports
+touches some 1,700 loads, and building that many model instances or binding that
+many parameters one by one costs more than the detector's arithmetic itself.
+Other databases (SQLite for the demo and the tests) go through the ORM.
+"""
+
+import json
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.db import connection
+
+from filrouge.detection import engine
+from filrouge.detection.conf import Params
+from filrouge.detection.models import ElementLoad
+from filrouge.network.models import NetworkElement
+
+FIELDS = ["recent", "weight", "hourly", "weight_at", "updated_at"]
+TABLE = ElementLoad._meta.db_table
+
+
+def _state(recent, weight, prior, hourly, weight_at, since, *, top: bool) -> engine.Load:
+    if hourly is None and top:
+        hourly = [0.0] * 24
+    return engine.Load(recent, weight, weight_at.timestamp(), since.timestamp(), prior, hourly)
+
+
+def _read(ids: list[int], tops: set[int]) -> dict[int, engine.Load]:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT element_id, recent, weight, prior, hourly, weight_at, since "  # noqa: S608
+                f"FROM {TABLE} WHERE element_id = ANY(%s::int[]) ORDER BY element_id FOR UPDATE",
+                ["{" + ",".join(map(str, ids)) + "}"],
+            )
+            rows = cursor.fetchall()
+        # Django's PostgreSQL backend hands JSON columns over as text (it decodes them
+        # itself in the fields): decode here.
+        return {
+            pk: _state(
+                json.loads(recent),
+                weight,
+                prior,
+                json.loads(hourly) if hourly is not None else None,
+                weight_at,
+                since,
+                top=pk in tops,
+            )
+            for pk, recent, weight, prior, hourly, weight_at, since in rows
+        }
+    locked = ElementLoad.objects.select_for_update().order_by("element_id")
+    return {
+        load.element_id: _state(
+            load.recent,
+            load.weight,
+            load.prior,
+            load.hourly,
+            load.weight_at,
+            load.since,
+            top=load.element_id in tops,
+        )
+        for load in locked.filter(element_id__in=ids)
+    }
+
+
+def lock_loads(
+    ids: list[int], *, at: datetime, p: Params, tops: set[int]
+) -> dict[int, engine.Load]:
+    """The loads of these elements, row-locked in id order; created when missing."""
+    states = _read(ids, tops)
+    missing = [i for i in ids if i not in states]
+    if missing:
+        kinds = NetworkElement.objects.filter(pk__in=missing).values_list("pk", "kind")
+        ElementLoad.objects.bulk_create(
+            [
+                ElementLoad(
+                    element_id=pk,
+                    prior=p.prior_rate.get(kind, min(p.prior_rate.values())),
+                    weight_at=at,
+                    since=at,
+                    updated_at=at,
+                )
+                for pk, kind in kinds
+            ],
+            ignore_conflicts=True,
+        )
+        states.update(_read(missing, tops))
+    return states
+
+
+def save_loads(states: dict[int, engine.Load], *, written: datetime) -> None:
+    if connection.vendor == "postgresql":
+        document = json.dumps(
+            [
+                {"i": pk, "r": s.recent, "w": s.weight, "h": s.hourly, "t": s.weight_at}
+                for pk, s in states.items()
+            ]
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {TABLE} AS l SET recent = v.r, weight = v.w, "  # noqa: S608
+                "hourly = CASE WHEN jsonb_typeof(v.h) = 'array' THEN v.h END, "
+                "weight_at = to_timestamp(v.t), updated_at = %s "
+                "FROM jsonb_to_recordset(%s::jsonb) AS v(i int, r jsonb, w float8, h jsonb, "
+                "t float8) WHERE l.element_id = v.i",
+                [written, document],
+            )
+        return
+    ElementLoad.objects.bulk_create(
+        _rows(states, written),
+        update_conflicts=True,
+        unique_fields=["element"],
+        update_fields=FIELDS,
+    )
+
+
+def _rows(states: dict[int, engine.Load], written: datetime) -> Iterable[ElementLoad]:
+    for pk, s in states.items():
+        yield ElementLoad(
+            element_id=pk,
+            recent=s.recent,
+            weight=s.weight,
+            prior=s.prior,
+            hourly=s.hourly,
+            weight_at=engine.from_epoch(s.weight_at),
+            since=engine.from_epoch(s.since),
+            updated_at=written,
+        )
