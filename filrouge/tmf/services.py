@@ -91,25 +91,27 @@ def open_ticket(caller: Caller, data: dict[str, Any]) -> Case:
     severity = SEVERITIES[data["severity"].lower()]
     priority = PRIORITIES[data["priority"].lower()] if data.get("priority") else severity
     channel = (data.get("channel") or {}).get("name") or Channel.WEB
-    case = cases.open_case(
-        customer,
-        subject=data["description"],
-        channel=channel,
-        by=caller.agent,
-        intent=data["ticketType"].lower(),
-        priority=priority,
-    )
+    with events.opening_ticket():
+        case = cases.open_case(
+            customer,
+            subject=data["description"],
+            channel=channel,
+            by=caller.agent,
+            intent=data["ticketType"].lower(),
+            priority=priority,
+        )
+    their_reference = _their_reference(data.get("externalIdentifier"))
+    case.their_reference = their_reference  # type: ignore[attr-defined]
     if caller.partner is not None:
         PartnerCase.objects.create(
             partner=caller.partner,
             case=case,
             granted_at=case.created_at,
-            external_id=_their_reference(data.get("externalIdentifier")),
+            external_id=their_reference,
         )
-        case.their_reference = _their_reference(data.get("externalIdentifier"))  # type: ignore[attr-defined]
+    events.ticket_created(case, partner=caller.partner, their_reference=their_reference)
     for note in data.get("note") or []:
         _add_note(case, caller, note)
-    events.ticket_created(case, partner=caller.partner)
     return case
 
 
