@@ -16,7 +16,7 @@ import hmac
 import json
 import logging
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime, timedelta
@@ -121,14 +121,17 @@ def _publish(case: Case, hubs: list[dict], kinds: Sequence[str], extra: dict | N
         tasks.deliver_event.enqueue(delivery.pk)
 
 
-_opening_ticket: ContextVar[bool] = ContextVar("tmf_opening_ticket", default=False)
+_opening_ticket: ContextVar[Callable[[Case], None] | None] = ContextVar(
+    "tmf_opening_ticket", default=None
+)
 
 
 @contextmanager
-def opening_ticket() -> Iterator[None]:
-    """While a ticket posted to the API opens its case, `ticket_created` announces it
-    (to the operator's listeners too): the case-opened hook stays quiet."""
-    token = _opening_ticket.set(True)
+def opening_ticket(then: Callable[[Case], None]) -> Iterator[None]:
+    """While a ticket posted to the API opens its case, the case-opened hook runs `then`
+    (entrust it, announce it) inside `open_case`'s own transaction: one transaction,
+    no savepoint, for the API's busiest write."""
+    token = _opening_ticket.set(then)
     try:
         yield
     finally:
@@ -149,7 +152,10 @@ def ticket_created(case: Case, *, partner: Partner | None, their_reference: str 
 
 def cases_opened(cases: Sequence[Case]) -> None:
     """Cases opened elsewhere (console, channels): the operator's own listeners (one query)."""
-    if _opening_ticket.get():
+    then = _opening_ticket.get()
+    if then is not None:
+        for case in cases:
+            then(case)
         return
     hubs = [
         {**h, "ref": ""}
