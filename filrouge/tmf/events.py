@@ -78,8 +78,18 @@ def _listeners(case: Case) -> list[dict]:
     """The hubs that see `case`, each with its partner's reference for it (one query)."""
     hubs = Hub.objects.filter(Q(partner__isnull=True) | Q(partner__grants__case_id=case.pk))
     # The grant join is the one the filter made: one row per hub, its own reference.
-    rows = hubs.values("id", "partner_id", ref=F("partner__grants__external_id"))
+    rows = hubs.values("id", "partner_id", "query", ref=F("partner__grants__external_id"))
     return list({row["id"]: row for row in rows}.values())
+
+
+def wants(query: str, kind: str) -> bool:
+    """A hub's `query` may name the event types it wants (`eventType=A,B`, TMF630 style,
+    `&`-joined with other clauses we do not filter on); without one, every type."""
+    for clause in (query or "").split("&"):
+        name, _eq, value = clause.strip().partition("=")
+        if name.strip() == "eventType":
+            return kind in {v.strip() for v in value.split(",")}
+    return True
 
 
 def _publish(case: Case, hubs: list[dict], kinds: Sequence[str], extra: dict | None = None) -> None:
@@ -90,6 +100,8 @@ def _publish(case: Case, hubs: list[dict], kinds: Sequence[str], extra: dict | N
     for kind in kinds:
         event_id = str(uuid.uuid4())
         for hub in hubs:
+            if not wants(hub.get("query", ""), kind):
+                continue
             ticket = _snapshot(case, extra)
             if hub["partner_id"] and hub["ref"]:
                 ticket["externalIdentifier"] = [
@@ -145,7 +157,7 @@ def ticket_created(case: Case, *, partner: Partner | None, their_reference: str 
     )
     rows = [
         {**row, "ref": their_reference if row["partner_id"] else ""}
-        for row in hubs.values("id", "partner_id")
+        for row in hubs.values("id", "partner_id", "query")
     ]
     _publish(case, rows, ["TroubleTicketCreateEvent"])
 
@@ -159,7 +171,7 @@ def cases_opened(cases: Sequence[Case]) -> None:
         return
     hubs = [
         {**h, "ref": ""}
-        for h in Hub.objects.filter(partner__isnull=True).values("id", "partner_id")
+        for h in Hub.objects.filter(partner__isnull=True).values("id", "partner_id", "query")
     ]
     for case in cases:
         _publish(case, hubs, ["TroubleTicketCreateEvent"])
