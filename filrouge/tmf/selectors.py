@@ -91,7 +91,9 @@ def tickets(
     if cases and wanted & EVENT_FIELDS:
         kinds = PARTNER_NOTES if caller.partner else ALL_NOTES
         rows = (
-            Event.objects.filter(case_id__in=ids or [c.pk for c in cases], kind__in=kinds)
+            Event.objects.filter(
+                case_id__in=[c.pk for c in cases] if ids is None else ids, kind__in=kinds
+            )
             .order_by("created_at", "pk")
             .values_list(*EventRow._fields)
         )
@@ -105,7 +107,9 @@ def tickets(
                 if ref := getattr(case, "their_reference", ""):
                     references[case.pk].append((caller.partner.name, ref))
         else:
-            grants = PartnerCase.objects.filter(case_id__in=ids or [c.pk for c in cases])
+            grants = PartnerCase.objects.filter(
+                case_id__in=[c.pk for c in cases] if ids is None else ids
+            )
             grants = grants.exclude(external_id="")
             for case_id, name, ref in grants.values_list("case_id", "partner__name", "external_id"):
                 references[case_id].append((name, ref))
