@@ -75,6 +75,8 @@ INSTALLED_APPS = [
     "filrouge.portal",
     "filrouge.selfcare",
     "filrouge.statuspage",
+    # After triage: its filing hook sets the intent the detector counts on.
+    "filrouge.detection",
 ]
 
 MIDDLEWARE = [

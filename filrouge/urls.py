@@ -15,6 +15,8 @@ urlpatterns = [
     path("", include("filrouge.fieldops.urls")),  # equipment sent, moves of house
     path("", include("filrouge.surveys.urls")),  # /suivi/<reference>/avis/ (survey)
     path("", include("filrouge.tmf.urls")),  # /tmf-api/… (TMF621), partner tickets
+    path("agent/incidents/", include("filrouge.incidents.urls")),
+    path("agent/detection/", include("filrouge.detection.urls")),  # suspected incidents
     path("agent/", include("filrouge.agent.urls")),
     path("api/v1/", api.urls),
     path("hooks/", include("filrouge.channels.urls")),

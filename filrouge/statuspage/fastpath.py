@@ -52,26 +52,33 @@ def language(cookie_header: str, accept_language: str) -> str:
 
 
 def respond(
-    kind: str, lang: str, if_none_match: str = ""
+    kind: str, lang: str, if_none_match: str = "", accept_encoding: str = ""
 ) -> tuple[int, list[tuple[str, str]], bytes]:
     """Status, headers and body of the page (`kind` "page") or the feed ("summary")."""
     from filrouge.statuspage import snapshot  # the models: loaded once Django is set up
 
     snap = snapshot.current()
     if kind == "summary":
-        body, etag = snap.summary, snap.etags["summary"]
+        key, body = "summary", snap.summary
         headers = [
             ("Content-Type", "application/json"),
             ("Access-Control-Allow-Origin", "*"),  # a public feed, read by other sites' widgets
+            # The feed is in the default language; Django's LocaleMiddleware says Accept-Language
+            # all the same, and both paths must answer alike.
+            ("Vary", "Accept-Encoding, Accept-Language"),
         ]
     else:
-        lang = lang if lang in snap.html else settings.LANGUAGE_CODE
-        body, etag = snap.html[lang], snap.etags[lang]
+        key = lang if lang in snap.html else settings.LANGUAGE_CODE
+        body = snap.html[key]
         headers = [
             ("Content-Type", "text/html; charset=utf-8"),
-            ("Content-Language", lang),
-            ("Vary", "Accept-Language, Cookie"),
+            ("Content-Language", key),
+            ("Vary", "Accept-Encoding, Accept-Language, Cookie"),
         ]
+    etag = snap.etags[key]
+    if "gzip" in accept_encoding:  # compressed once per snapshot, not per request
+        body, etag = snap.gzipped[key], etag[:-1] + '-gzip"'
+        headers.append(("Content-Encoding", "gzip"))
     headers = [*headers, ("ETag", etag), *_COMMON]
     if if_none_match and etag in if_none_match:
         return 304, headers, b""
@@ -96,6 +103,11 @@ class StatusFastPath:
         if kind is None or method not in ("GET", "HEAD") or environ.get("QUERY_STRING"):
             return self.app(environ, start_response)
         lang = language(environ.get("HTTP_COOKIE", ""), environ.get("HTTP_ACCEPT_LANGUAGE", ""))
-        status, headers, body = respond(kind, lang, environ.get("HTTP_IF_NONE_MATCH", ""))
+        status, headers, body = respond(
+            kind,
+            lang,
+            environ.get("HTTP_IF_NONE_MATCH", ""),
+            environ.get("HTTP_ACCEPT_ENCODING", ""),
+        )
         start_response(_REASONS[status], headers)
         return [b""] if method == "HEAD" else [body]

@@ -18,18 +18,18 @@ transaction of the update: a process cannot see the new version before the
 update itself is visible.
 """
 
+import gzip
 import hashlib
 import json
 import logging
 import os
 import threading
-import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 from django.db.models import F, Prefetch, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -174,6 +174,7 @@ class Snapshot:
     html: dict[str, bytes] = field(default_factory=dict)
     summary: bytes = b""
     etags: dict[str, str] = field(default_factory=dict)
+    gzipped: dict[str, bytes] = field(default_factory=dict)  # the same, compressed, by key
 
     @property
     def current(self) -> list[Entry]:
@@ -331,9 +332,11 @@ def _render(snap: Snapshot) -> None:
             html = render_to_string("statuspage/page.html", {"snap": snap, "LANGUAGE_CODE": code})
         snap.html[code] = html.encode()
         snap.etags[code] = _etag(snap.html[code])
+        snap.gzipped[code] = gzip.compress(snap.html[code], 6, mtime=0)
     with translation.override(settings.LANGUAGE_CODE):
         snap.summary = json.dumps(feed.summary(snap), ensure_ascii=False).encode()
     snap.etags["summary"] = _etag(snap.summary)
+    snap.gzipped["summary"] = gzip.compress(snap.summary, 6, mtime=0)
 
 
 def _etag(body: bytes) -> str:
@@ -349,6 +352,8 @@ class _Holder:
         self.lock = threading.Lock()
         self.background = False
         self.thread_pid = 0
+        self.thread: threading.Thread | None = None
+        self.stopping = threading.Event()
 
     def current(self) -> Snapshot:
         if self.background:
@@ -374,21 +379,37 @@ class _Holder:
             if self.thread_pid == os.getpid():
                 return
             self.thread_pid = os.getpid()
-            threading.Thread(target=self._poll, name="statuspage-refresh", daemon=True).start()
+            self.stopping.clear()
+            self.thread = threading.Thread(
+                target=self._poll, name="statuspage-refresh", daemon=True
+            )
+            self.thread.start()
+
+    def stop(self) -> None:
+        """Stop this process's refresh thread (tests); it closes its database connection."""
+        self.stopping.set()
+        if self.thread is not None:
+            self.thread.join(timeout=10)
+        self.thread, self.thread_pid, self.background = None, 0, False
 
     def _poll(self) -> None:
-        while True:
-            try:
-                version = read_version()
-                snap = self.snapshot
-                if snap is None or self._stale(snap, version):
-                    fresh = build()
-                    with self.lock:
-                        self.snapshot = fresh
-            except Exception:  # noqa: BLE001 - the page keeps its last snapshot; retried
-                logger.exception("status page: refresh failed")
-                close_old_connections()
-            time.sleep(POLL_SECONDS)
+        try:
+            while not self.stopping.is_set():
+                self._refresh()
+                self.stopping.wait(POLL_SECONDS)
+        finally:
+            connection.close()
+
+    def _refresh(self) -> None:
+        try:
+            snap = self.snapshot
+            if snap is None or self._stale(snap, read_version()):
+                fresh = build()
+                with self.lock:
+                    self.snapshot = fresh
+        except Exception:  # noqa: BLE001 - the page keeps its last snapshot; retried
+            logger.exception("status page: refresh failed")
+            close_old_connections()
 
 
 _holder = _Holder()
@@ -404,5 +425,6 @@ def serve_from_memory() -> None:
 
 
 def forget() -> None:
-    """Drop the snapshot (tests): the next `current()` builds a new one."""
+    """Stop the refresh thread and drop the snapshot (tests): `current()` builds a new one."""
+    _holder.stop()
     _holder.snapshot = None

@@ -20,7 +20,12 @@ from filrouge.statuspage.models import Subscription
 def _from_snapshot(request: HttpRequest, kind: str) -> HttpResponse:
     chosen = request.GET.get("lang", "")
     lang = chosen if chosen in dict(settings.LANGUAGES) else translation.get_language()
-    status, headers, body = fastpath.respond(kind, lang, request.headers.get("If-None-Match", ""))
+    status, headers, body = fastpath.respond(
+        kind,
+        lang,
+        request.headers.get("If-None-Match", ""),
+        request.headers.get("Accept-Encoding", ""),
+    )
     response = HttpResponse(body, status=status)
     for name, value in headers:
         response[name] = value

@@ -160,6 +160,19 @@ def test_each_published_update_moves_the_version_and_the_next_view_sees_it():
     assert json.loads(Client().get("/etat-du-reseau/summary.json").content)["incidents"] == []
 
 
+def test_a_browser_that_accepts_gzip_gets_the_same_page_compressed():
+    import gzip
+
+    w = world()
+    cut_in_paris11(w)
+    plain = Client().get("/etat-du-reseau/")
+    packed = Client().get("/etat-du-reseau/", HTTP_ACCEPT_ENCODING="gzip, deflate, br")
+    assert packed["Content-Encoding"] == "gzip"
+    assert gzip.decompress(packed.content) == plain.content
+    assert packed["ETag"] != plain["ETag"]
+    assert "Accept-Encoding" in packed["Vary"]
+
+
 def test_a_304_answers_a_reload_with_the_current_etag():
     world()
     first = Client().get("/etat-du-reseau/")
@@ -208,6 +221,12 @@ def _fast(app):
         ),
         ("/etat-du-reseau/", {"HTTP_COOKIE": "django_language=en"}, "/etat-du-reseau/?lang=en", {}),
         ("/etat-du-reseau/summary.json", {}, "/etat-du-reseau/summary.json", {}),
+        (
+            "/etat-du-reseau/",
+            {"HTTP_ACCEPT_ENCODING": "gzip"},
+            "/etat-du-reseau/",
+            {"HTTP_ACCEPT_ENCODING": "gzip"},
+        ),
     ],
 )
 def test_the_fast_path_answers_exactly_what_django_answers(
@@ -223,10 +242,12 @@ def test_the_fast_path_answers_exactly_what_django_answers(
         "Content-Type",
         "ETag",
         "Cache-Control",
+        "Vary",
         "X-Content-Type-Options",
         "X-Frame-Options",
     ):
         assert fast_headers[name] == slow[name]
+    assert fast_headers.get("Content-Encoding") == slow.get("Content-Encoding")
 
 
 def test_the_fast_path_leaves_everything_else_to_django():
@@ -261,3 +282,22 @@ def test_served_from_memory_a_view_touches_no_database(django_assert_num_queries
         status, _headers, body = _wsgi("/etat-du-reseau/summary.json")
     assert status == "200 OK"
     assert b"Oberkampf" in body
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_server_process_notices_an_update_from_elsewhere_within_a_second():
+    """The refresh thread of a process served from memory: no request rebuilds anything."""
+    import time
+
+    w = world()
+    snapshot.serve_from_memory()
+    try:
+        assert snapshot.current().current == []
+        incident = cut_in_paris11(w)  # committed, as another process would
+        started = time.monotonic()
+        while not snapshot.current().current and time.monotonic() - started < 5:
+            time.sleep(0.05)
+        assert [e.reference for e in snapshot.current().current] == [incident.reference]
+        assert time.monotonic() - started < snapshot.POLL_SECONDS + 1
+    finally:
+        snapshot.forget()
