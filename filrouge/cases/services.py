@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
@@ -85,10 +85,26 @@ def record_event(
 
 
 def allocate_references(year: int, count: int = 1) -> list[str]:
-    """Reserve `count` consecutive references for `year` (call inside a transaction)."""
-    counter, _created = ReferenceCounter.objects.select_for_update().get_or_create(year=year)
-    ReferenceCounter.objects.filter(pk=year).update(last=F("last") + count)
-    start = counter.last + 1
+    """Reserve `count` consecutive references for `year` (call inside a transaction).
+
+    One `UPDATE … RETURNING` takes the row lock and the numbers at once (the lock
+    is held until commit, so every case opening waits here in turn: one statement
+    is all it should cost); the year's first reference creates the row.
+    """
+    table = connection.ops.quote_name(ReferenceCounter._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET last = last + %s WHERE year = %s RETURNING last",  # noqa: S608
+            [count, year],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        counter, _created = ReferenceCounter.objects.select_for_update().get_or_create(year=year)
+        ReferenceCounter.objects.filter(pk=year).update(last=F("last") + count)
+        end = counter.last + count
+    else:
+        end = row[0]
+    start = end - count + 1
     return [f"FR-{year}-{n:06d}" for n in range(start, start + count)]
 
 

@@ -37,6 +37,7 @@ from filrouge.tmf.resource import ALWAYS, FIELDS, PRIORITIES, SEVERITIES, Caller
 from filrouge.tmf.services import TmfError
 
 BASE = "/tmf-api/troubleTicket/v5"
+BASE_V4 = "/tmf-api/troubleTicket/v4"
 REASONS = {
     400: "Bad Request",
     401: "Unauthorized",
@@ -188,7 +189,8 @@ def list_tickets(request: HttpRequest, query: Query[TicketListQuery]):
 
 
 def _base(request: HttpRequest) -> str:
-    return request.build_absolute_uri(BASE)
+    """The API's root as the caller reached it (hrefs under /v4/ for a v4 client)."""
+    return request.build_absolute_uri(BASE_V4 if request.path.startswith(BASE_V4) else BASE)
 
 
 @api.post(

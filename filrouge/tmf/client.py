@@ -296,6 +296,12 @@ def side_panel(case: Case) -> dict[str, Any] | None:
 
 
 def track_panel(case: Case) -> dict[str, Any] | None:
-    """The tracking page: the wait on a partner in plain words, and its end (one query)."""
+    """The tracking page: the wait on a partner in plain words, and its end.
+
+    One query, and none for a case that cannot be waiting on a partner or just back
+    from one (a ticket at a partner puts the case on hold; its end, in progress).
+    """
+    if case.status not in {Status.HELD, Status.IN_PROGRESS}:
+        return None
     tickets = tickets_of(case)
     return {"case": case, "partner_tickets": tickets} if tickets else None

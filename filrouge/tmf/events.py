@@ -16,7 +16,9 @@ import hmac
 import json
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -72,14 +74,22 @@ def _snapshot(case: Case, extra: dict[str, Any] | None = None) -> dict[str, Any]
     }
 
 
-def _listeners(case: Case, partner: Partner | None = None, *, everyone: bool = True) -> list[dict]:
-    """The hubs that see `case`, each with the partner's reference for it (one query)."""
-    seen = Q(partner__grants__case_id=case.pk)
-    if partner is not None:
-        seen = Q(partner=partner)
-    hubs = Hub.objects.filter(Q(partner__isnull=True) | seen if everyone else seen)
-    rows = hubs.annotate(ref=F("partner__grants__external_id")).values("id", "partner_id", "ref")
+def _listeners(case: Case) -> list[dict]:
+    """The hubs that see `case`, each with its partner's reference for it (one query)."""
+    hubs = Hub.objects.filter(Q(partner__isnull=True) | Q(partner__grants__case_id=case.pk))
+    # The grant join is the one the filter made: one row per hub, its own reference.
+    rows = hubs.values("id", "partner_id", "query", ref=F("partner__grants__external_id"))
     return list({row["id"]: row for row in rows}.values())
+
+
+def wants(query: str, kind: str) -> bool:
+    """A hub's `query` may name the event types it wants (`eventType=A,B`, TMF630 style,
+    `&`-joined with other clauses we do not filter on); without one, every type."""
+    for clause in (query or "").split("&"):
+        name, _eq, value = clause.strip().partition("=")
+        if name.strip() == "eventType":
+            return kind in {v.strip() for v in value.split(",")}
+    return True
 
 
 def _publish(case: Case, hubs: list[dict], kinds: Sequence[str], extra: dict | None = None) -> None:
@@ -90,6 +100,8 @@ def _publish(case: Case, hubs: list[dict], kinds: Sequence[str], extra: dict | N
     for kind in kinds:
         event_id = str(uuid.uuid4())
         for hub in hubs:
+            if not wants(hub.get("query", ""), kind):
+                continue
             ticket = _snapshot(case, extra)
             if hub["partner_id"] and hub["ref"]:
                 ticket["externalIdentifier"] = [
@@ -121,18 +133,48 @@ def _publish(case: Case, hubs: list[dict], kinds: Sequence[str], extra: dict | N
         tasks.deliver_event.enqueue(delivery.pk)
 
 
-def ticket_created(case: Case, *, partner: Partner | None) -> None:
-    """A ticket posted through the API: its poster's listeners and the operator's hear of it."""
-    _publish(case, _listeners(case, partner), ["TroubleTicketCreateEvent"])
+_opening_ticket: ContextVar[Callable[[Case], None] | None] = ContextVar(
+    "tmf_opening_ticket", default=None
+)
+
+
+@contextmanager
+def opening_ticket(then: Callable[[Case], None]) -> Iterator[None]:
+    """While a ticket posted to the API opens its case, the case-opened hook runs `then`
+    (entrust it, announce it) inside `open_case`'s own transaction: one transaction,
+    no savepoint, for the API's busiest write."""
+    token = _opening_ticket.set(then)
+    try:
+        yield
+    finally:
+        _opening_ticket.reset(token)
+
+
+def ticket_created(case: Case, *, partner: Partner | None, their_reference: str = "") -> None:
+    """A ticket posted through the API: the operator's listeners and its poster's (one query)."""
+    hubs = Hub.objects.filter(
+        Q(partner__isnull=True) | Q(partner=partner) if partner else Q(partner__isnull=True)
+    )
+    rows = [
+        {**row, "ref": their_reference if row["partner_id"] else ""}
+        for row in hubs.values("id", "partner_id", "query")
+    ]
+    _publish(case, rows, ["TroubleTicketCreateEvent"])
 
 
 def cases_opened(cases: Sequence[Case]) -> None:
-    """Cases opened elsewhere (console, channels): only the operator's own listeners."""
-    if not Hub.objects.filter(partner__isnull=True).exists():
+    """Cases opened elsewhere (console, channels): the operator's own listeners (one query)."""
+    then = _opening_ticket.get()
+    if then is not None:
+        for case in cases:
+            then(case)
         return
-    hubs = list(Hub.objects.filter(partner__isnull=True).values("id", "partner_id"))
+    hubs = [
+        {**h, "ref": ""}
+        for h in Hub.objects.filter(partner__isnull=True).values("id", "partner_id", "query")
+    ]
     for case in cases:
-        _publish(case, [{**h, "ref": ""} for h in hubs], ["TroubleTicketCreateEvent"])
+        _publish(case, hubs, ["TroubleTicketCreateEvent"])
 
 
 WATCHED = {

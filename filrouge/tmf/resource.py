@@ -50,6 +50,8 @@ FIELDS = (
     "troubleTicketRelationship",
 )
 ALWAYS = ("id", "href", "@type")
+FIELDS_SET = frozenset(FIELDS)
+ORDER = (*ALWAYS, *FIELDS)  # the order fields are written in
 # Fields that need the case's events (one query for a whole page, only when asked for).
 EVENT_FIELDS = {"statusChangeReason", "statusChangeHistory", "note"}
 
@@ -128,29 +130,39 @@ def ticket(
     `external_ids` the (partner name, their reference) pairs the caller may see:
     the selectors fetch both for a whole page at once.
     """
-    want = (lambda name: True) if fields is None else fields.__contains__  # noqa: E731
-    out: dict[str, Any] = {"id": case.reference, "href": href(base, case.reference), "@type": TYPE}
-    changes = [e for e in events if e.kind == Event.Kind.STATUS_CHANGED]
-    values = {
-        "name": lambda: case.subject,
-        "description": lambda: case.subject,
-        "severity": lambda: SEVERITY_OF[case.priority],
-        "ticketType": lambda: case.intent,
-        "priority": lambda: PRIORITY_OF[case.priority],
-        "channel": lambda: {"id": case.channel, "name": case.channel, "@type": "ChannelRef"},
-        "status": lambda: case.status,
-        "statusChangeReason": lambda: changes[-1].data.get("reason", "") if changes else "",
-        "statusChangeHistory": lambda: [status_change_of(e) for e in changes],
-        "creationDate": lambda: iso(case.created_at),
-        "lastUpdate": lambda: iso(case.updated_at),
-        "expectedResolutionDate": lambda: iso(case.next_step_due),
-        "requestedResolutionDate": lambda: None,
-        "resolutionDate": lambda: iso(case.resolved_at),
-        "note": lambda: [note_of(e) for e in events if e.kind != Event.Kind.STATUS_CHANGED],
-        "attachment": list,
-        "relatedEntity": lambda: _related_entities(case),
-        "relatedParty": lambda: _related_parties(case, caller),
-        "externalIdentifier": lambda: [
+    full = fields is None
+    wanted = FIELDS_SET if fields is None else fields
+    reference = case.reference
+    out: dict[str, Any] = {
+        "id": reference,
+        "href": f"{base}/troubleTicket/{reference}",
+        "@type": TYPE,
+        "name": case.subject,
+        "description": case.subject,
+        "severity": SEVERITY_OF[case.priority],
+        "ticketType": case.intent,
+        "priority": PRIORITY_OF[case.priority],
+        "channel": {"id": case.channel, "name": case.channel, "@type": "ChannelRef"},
+        "status": case.status,
+        "creationDate": iso(case.created_at),
+        "lastUpdate": iso(case.updated_at),
+        "expectedResolutionDate": iso(case.next_step_due),
+        "requestedResolutionDate": None,
+        "resolutionDate": iso(case.resolved_at),
+        "attachment": [],
+        "troubleTicketRelationship": [],
+    }
+    if wanted & EVENT_FIELDS:
+        changes = [e for e in events if e.kind == Event.Kind.STATUS_CHANGED]
+        out["statusChangeReason"] = changes[-1].data.get("reason", "") if changes else ""
+        out["statusChangeHistory"] = [status_change_of(e) for e in changes]
+        out["note"] = [note_of(e) for e in events if e.kind != Event.Kind.STATUS_CHANGED]
+    if "relatedEntity" in wanted:
+        out["relatedEntity"] = _related_entities(case)
+    if "relatedParty" in wanted:
+        out["relatedParty"] = _related_parties(case, caller)
+    if "externalIdentifier" in wanted:
+        out["externalIdentifier"] = [
             {
                 "id": ref,
                 "owner": owner,
@@ -158,13 +170,10 @@ def ticket(
                 "@type": "ExternalIdentifier",
             }
             for owner, ref in external_ids
-        ],
-        "troubleTicketRelationship": list,
-    }
-    for name in FIELDS:
-        if want(name):
-            out[name] = values[name]()
-    return out
+        ]
+    if full:
+        return {name: out[name] for name in ORDER}
+    return {name: out[name] for name in ORDER if name in wanted or name in ALWAYS}
 
 
 def _related_entities(case: Case) -> list[dict[str, Any]]:

@@ -6,7 +6,8 @@ and notes and one for the partners' references.
 """
 
 from collections import defaultdict
-from typing import Any
+from datetime import datetime
+from typing import Any, NamedTuple
 
 from django.db.models import F, QuerySet
 
@@ -18,9 +19,30 @@ PARTNER_NOTES = [Event.Kind.STATUS_CHANGED, Event.Kind.PARTNER_NOTE]
 ALL_NOTES = [*PARTNER_NOTES, Event.Kind.NOTE]
 
 
+class EventRow(NamedTuple):
+    """What a ticket reads of an event (the attributes `resource` uses)."""
+
+    pk: int
+    case_id: int
+    kind: str
+    data: dict
+    created_at: datetime
+    actor_id: int | None
+    actor_label: str
+
+
+# What a ticket reads of a case, its customer and its line (not the whole rows).
+TICKET_COLUMNS = (
+    "reference", "subject", "intent", "status", "priority", "channel", "next_step",
+    "next_step_due", "created_at", "updated_at", "resolved_at", "version", "line_id",
+    "customer_id", "customer__account_number", "customer__first_name",
+    "customer__last_name", "line__number",
+)  # fmt: skip
+
+
 def visible_cases(caller: Caller) -> QuerySet[Case]:
     """The cases the caller may see: a partner's entrusted ones, or all of them."""
-    cases = Case.objects.select_related("customer", "line")
+    cases = Case.objects.select_related("customer", "line").only(*TICKET_COLUMNS)
     if caller.partner is not None:
         # One join: the grant's reference rides along (the filter and the annotation share it).
         cases = cases.filter(partner_grants__partner=caller.partner).annotate(
@@ -48,21 +70,36 @@ def page(
     """One page of tickets (newest activity first) and how many match in all."""
     matching = visible_cases(caller).filter(**filters)
     total = matching.count()
-    cases = list(matching.order_by("-updated_at", "-id")[offset : offset + limit])
-    return tickets(cases, caller=caller, fields=fields, base=base), total
+    ordered = matching.order_by("-updated_at", "-id")
+    cases = list(ordered[offset : offset + limit])
+    # The page again as a subquery: a short SQL text the driver parses once, where a
+    # list of 100 ids is 100 parameters parsed on every call (4 ms of CPU here).
+    ids = ordered.values("pk")[offset : offset + limit]
+    return tickets(cases, caller=caller, fields=fields, base=base, ids=ids), total
 
 
 def tickets(
-    cases: list[Case], *, caller: Caller, fields: frozenset[str] | None, base: str
+    cases: list[Case],
+    *,
+    caller: Caller,
+    fields: frozenset[str] | None,
+    base: str,
+    ids: QuerySet | None = None,
 ) -> list[dict[str, Any]]:
     wanted = set(FIELDS) if fields is None else fields
     events: dict[int, list[Event]] = defaultdict(list)
     if cases and wanted & EVENT_FIELDS:
         kinds = PARTNER_NOTES if caller.partner else ALL_NOTES
-        for event in Event.objects.filter(case__in=cases, kind__in=kinds).order_by(
-            "created_at", "pk"
-        ):
-            events[event.case_id].append(event)
+        rows = (
+            Event.objects.filter(
+                case_id__in=[c.pk for c in cases] if ids is None else ids, kind__in=kinds
+            )
+            .order_by("created_at", "pk")
+            .values_list(*EventRow._fields)
+        )
+        for row in rows:  # plain tuples: a page reads hundreds of events
+            event = EventRow(*row)
+            events[event.case_id].append(event)  # type: ignore[arg-type]
     references: dict[int, list[tuple[str, str]]] = defaultdict(list)
     if cases and "externalIdentifier" in wanted:
         if caller.partner is not None:
@@ -70,7 +107,10 @@ def tickets(
                 if ref := getattr(case, "their_reference", ""):
                     references[case.pk].append((caller.partner.name, ref))
         else:
-            grants = PartnerCase.objects.filter(case__in=cases).exclude(external_id="")
+            grants = PartnerCase.objects.filter(
+                case_id__in=[c.pk for c in cases] if ids is None else ids
+            )
+            grants = grants.exclude(external_id="")
             for case_id, name, ref in grants.values_list("case_id", "partner__name", "external_id"):
                 references[case_id].append((name, ref))
     return [

@@ -81,9 +81,12 @@ def _their_reference(identifiers: list[dict[str, Any]] | None) -> str:
     return ""
 
 
-@transaction.atomic
 def open_ticket(caller: Caller, data: dict[str, Any]) -> Case:
-    """A ticket posted to us becomes a case: a partner's on its own file, entrusted to it."""
+    """A ticket posted to us becomes a case: a partner's on its own file, entrusted to it.
+
+    One transaction, `open_case`'s: the grant, the create event and the notes are
+    written by its case-opened hook (`events.opening_ticket`).
+    """
     if caller.partner is not None:
         customer = partner_customer(caller.partner)
     else:
@@ -91,26 +94,30 @@ def open_ticket(caller: Caller, data: dict[str, Any]) -> Case:
     severity = SEVERITIES[data["severity"].lower()]
     priority = PRIORITIES[data["priority"].lower()] if data.get("priority") else severity
     channel = (data.get("channel") or {}).get("name") or Channel.WEB
-    case = cases.open_case(
-        customer,
-        subject=data["description"],
-        channel=channel,
-        by=caller.agent,
-        intent=data["ticketType"].lower(),
-        priority=priority,
-    )
-    if caller.partner is not None:
-        PartnerCase.objects.create(
-            partner=caller.partner,
-            case=case,
-            granted_at=case.created_at,
-            external_id=_their_reference(data.get("externalIdentifier")),
+    their_reference = _their_reference(data.get("externalIdentifier"))
+
+    def entrust(case: Case) -> None:
+        case.their_reference = their_reference  # type: ignore[attr-defined]
+        if caller.partner is not None:
+            PartnerCase.objects.create(
+                partner=caller.partner,
+                case=case,
+                granted_at=case.created_at,
+                external_id=their_reference,
+            )
+        events.ticket_created(case, partner=caller.partner, their_reference=their_reference)
+        for note in data.get("note") or []:
+            _add_note(case, caller, note)
+
+    with events.opening_ticket(entrust):
+        return cases.open_case(
+            customer,
+            subject=data["description"],
+            channel=channel,
+            by=caller.agent,
+            intent=data["ticketType"].lower(),
+            priority=priority,
         )
-        case.their_reference = _their_reference(data.get("externalIdentifier"))  # type: ignore[attr-defined]
-    for note in data.get("note") or []:
-        _add_note(case, caller, note)
-    events.ticket_created(case, partner=caller.partner)
-    return case
 
 
 def _add_note(case: Case, caller: Caller, note: dict[str, Any]) -> None:

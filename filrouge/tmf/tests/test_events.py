@@ -171,3 +171,23 @@ def test_a_callback_must_be_an_http_address():
     _partner, client, _raw = partner_client()
     assert is_tmf_error(post(client, "/hub", {"callback": "file:///etc/passwd"}), 400)
     assert is_tmf_error(post(client, "/hub", {}), 400)
+
+
+def test_a_listener_gets_only_the_event_types_its_query_names():
+    partner, client, _raw = partner_client()
+    response = post(
+        client,
+        "/hub",
+        {
+            "callback": "http://127.0.0.1:9/resolved",
+            "query": "eventType=TroubleTicketResolvedEvent",
+        },
+    )
+    assert response.json()["query"] == "eventType=TroubleTicketResolvedEvent"
+    case = entrusted(make_case(), partner)
+    change_status(case, to=Status.IN_PROGRESS, by=None)
+    assert not HubDelivery.objects.exists()
+    change_status(Case.objects.get(pk=case.pk), to=Status.RESOLVED, by=None)
+    assert list(HubDelivery.objects.values_list("event_type", flat=True)) == [
+        "TroubleTicketResolvedEvent"
+    ]

@@ -246,6 +246,9 @@ def test_the_v4_path_is_the_same_api():
     response = client.get(f"/tmf-api/troubleTicket/v4/troubleTicket/{case.reference}")
     assert response.status_code == 200
     assert response.json()["id"] == case.reference
+    assert response.json()["href"].endswith(
+        f"/tmf-api/troubleTicket/v4/troubleTicket/{case.reference}"
+    )
 
 
 def test_too_many_calls_in_a_minute_get_a_429(settings):

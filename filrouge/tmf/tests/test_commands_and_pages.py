@@ -1,0 +1,126 @@
+"""The partner command's TMF options, the advisor's page, the listener's refusals, query counts."""
+
+import json
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from filrouge.accounts.tests.factories import AgentFactory
+from filrouge.cases.models import Case, Status
+from filrouge.cases.services import change_status
+from filrouge.cases.tests.factories import make_case
+from filrouge.partners.keys import partner_for_key
+from filrouge.partners.models import Partner
+from filrouge.tmf.models import PartnerEndpoint
+from filrouge.tmf.tests.helpers import TICKET, V5, agent_client, entrusted, partner_client, post
+
+pytestmark = pytest.mark.django_db
+
+
+def test_partner_add_with_its_tmf_address_prints_its_key_and_keeps_ours(capsys):
+    call_command(
+        "partner",
+        "add",
+        "Axione",
+        "--tmf-url",
+        "https://tmf.axione.example/tmf-api/v5/",
+        "--their-key",
+        "theirs-123",
+    )
+    raw = capsys.readouterr().out.strip()
+    partner = partner_for_key(raw)
+    assert partner.name == "Axione"
+    endpoint = PartnerEndpoint.objects.get(partner=partner)
+    assert (endpoint.base_url, endpoint.their_key) == (
+        "https://tmf.axione.example/tmf-api/v5",
+        "theirs-123",
+    )
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        ["--tmf-url", "https://x.example"],
+        ["--their-key", "k"],
+        ["--tmf-url", "ftp://x.example", "--their-key", "k"],
+    ],
+)
+def test_partner_add_refuses_half_or_bad_tmf_options_and_adds_nothing(options):
+    with pytest.raises(CommandError):
+        call_command("partner", "add", "Covage", *options)
+    assert not Partner.objects.exists()
+
+
+def test_the_advisors_page_needs_a_login_and_says_when_no_partner_is_configured():
+    case = make_case()
+    page = f"/agent/dossiers/{case.reference}/partenaire/ticket/"
+    assert Client().get(page).status_code == 302  # to the login page
+    console = Client()
+    console.force_login(AgentFactory())
+    answer = console.get(page)
+    assert answer.status_code == 200
+    assert "filrouge partner add" in answer.content.decode()
+    assert console.get("/agent/dossiers/FR-2099-999999/partenaire/ticket/").status_code == 404
+
+
+def test_an_unreachable_partner_is_said_to_the_advisor_and_nothing_changes():
+    partner = Partner.objects.create(
+        name="Injoignable",
+        key_digest="d" * 64,
+        key_prefix="fp_x",
+        created_at=make_case().created_at,
+    )
+    PartnerEndpoint.objects.create(
+        partner=partner, base_url="http://127.0.0.1:9/tmf", their_key="k"
+    )
+    advisor = AgentFactory()
+    case = make_case(owner=advisor)
+    change_status(case, to=Status.IN_PROGRESS, by=advisor)
+    console = Client()
+    console.force_login(advisor)
+    answer = console.post(
+        f"/agent/dossiers/{case.reference}/partenaire/ticket/",
+        {"partner": partner.pk, "description": "PM", "severity": "Major"},
+    )
+    assert answer.status_code == 400
+    assert "injoignable" in answer.content.decode()
+    assert Case.objects.get(pk=case.pk).status == Status.IN_PROGRESS
+
+
+def test_the_listener_refuses_an_unknown_partner_and_a_body_that_is_not_an_event():
+    assert (
+        Client().post("/tmf-api/listener/999/", "{}", content_type="application/json").status_code
+        == 404
+    )
+    assert Client().get("/tmf-api/listener/999/").status_code == 405
+
+
+def test_a_list_page_costs_the_same_queries_for_1_or_30_tickets():
+    agent = AgentFactory()
+    client = agent_client(agent)
+    partner, _pc, _raw = partner_client()
+    for _ in range(3):
+        entrusted(make_case(), partner, external_id="X")
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(f"{V5}/troubleTicket").status_code == 200
+        return len(captured)
+
+    few = queries()
+    for _ in range(27):
+        change_status(entrusted(make_case(), partner), to=Status.IN_PROGRESS, by=None)
+    assert queries() == few <= 6  # token, its last use, count, page, events, references
+
+
+def test_posting_a_ticket_takes_a_bounded_number_of_queries():
+    _partner, client, _raw = partner_client()
+    post(client, "/troubleTicket", TICKET)  # the partner's own file is made once
+    with CaptureQueriesContext(connection) as captured:
+        assert post(client, "/troubleTicket", TICKET).status_code == 201
+    # 10 of ours; other apps' case-opened hooks add theirs (the incidents link: 3).
+    assert len(captured) <= 14, "\n".join(q["sql"][:120] for q in captured)
+    assert json.loads(post(client, "/troubleTicket", TICKET).content)["status"] == "acknowledged"
