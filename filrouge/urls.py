@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("filrouge.appointments.urls")),
     path("", include("filrouge.fieldops.urls")),  # equipment sent, moves of house
     path("", include("filrouge.surveys.urls")),  # /suivi/<reference>/avis/ (survey)
+    path("", include("filrouge.triage.urls")),  # triage card: intent correction, suggestion
     path("agent/", include("filrouge.agent.urls")),
     path("api/v1/", api.urls),
     path("hooks/", include("filrouge.channels.urls")),
