@@ -22,6 +22,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -147,20 +148,38 @@ def _vectorisers() -> tuple[HashingVectorizer, HashingVectorizer]:
     return words, chars
 
 
+_VECTORISERS = _vectorisers()
+
+
+def _parts(clean: Sequence[str]) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+    """Hashed counts of already-normalised texts: words, and characters."""
+    words, chars = _VECTORISERS
+    return words.transform(clean), chars.transform(clean)
+
+
 def _counts(clean: Sequence[str]) -> sp.csr_matrix:
-    """Hashed counts of already-normalised texts: words then characters, side by side."""
-    words, chars = _vectorisers()
-    return sp.hstack([words.transform(clean), chars.transform(clean)], format="csr")
+    """Both parts side by side (training; prediction keeps them apart, see `_scores`)."""
+    return sp.hstack(_parts(clean), format="csr")
 
 
-def _weigh(counts: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
-    """Sublinear TF × IDF, then each row to unit length."""
+def _tfidf(counts: sp.csr_matrix, idf: np.ndarray) -> tuple[sp.csr_matrix, np.ndarray]:
+    """Sublinear TF × IDF, in place on the data array; and each row's squared norm."""
     x = counts.copy()
     np.log1p(x.data, out=x.data)
     x.data *= idf[x.indices]
-    norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
+    rows = np.repeat(np.arange(x.shape[0]), np.diff(x.indptr))
+    squares = np.bincount(rows, weights=x.data.astype(np.float64) ** 2, minlength=x.shape[0])
+    return x, squares
+
+
+def _weigh(counts: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
+    """TF-IDF rows of unit length — by scaling the data array, not by a sparse product (whose
+    cost grows with the width of the feature space)."""
+    x, squares = _tfidf(counts, idf)
+    norms = np.sqrt(squares)
     norms[norms == 0] = 1.0
-    return sp.csr_matrix(sp.diags(1.0 / norms) @ x, dtype=np.float32)
+    x.data /= np.repeat(norms, np.diff(x.indptr)).astype(np.float32)
+    return x
 
 
 @dataclass(frozen=True)
@@ -171,6 +190,11 @@ class Model:
     intents: tuple[str, ...]
     header: dict
 
+    @cached_property
+    def weights(self) -> np.ndarray:
+        """(features, intents), C-contiguous: a sparse × dense product reads it without a copy."""
+        return np.ascontiguousarray(self.coef.T)
+
     def probabilities(self, texts: Sequence[str]) -> np.ndarray:
         """One row per text, one column per intent, each row summing to 1."""
         return self.probabilities_of_normalised([normalise(t) for t in texts])
@@ -178,12 +202,23 @@ class Model:
     def probabilities_of_normalised(self, clean: Sequence[str]) -> np.ndarray:
         if not clean:
             return np.zeros((0, len(self.intents)), dtype=np.float32)
-        x = _weigh(_counts(clean), self.idf)
-        scores = np.asarray(x @ self.coef.T) + self.intercept
+        scores = self._scores(clean)
         scores -= scores.max(axis=1, keepdims=True)
         np.exp(scores, out=scores)
         scores /= scores.sum(axis=1, keepdims=True)
         return scores
+
+    def _scores(self, clean: Sequence[str]) -> np.ndarray:
+        """X · W + b, with X = [words | characters] normalised as one vector, computed as two
+        products (no stacking of sparse matrices: the same figures, half the cost per call)."""
+        words, chars = _parts(clean)
+        split = words.shape[1]
+        xw, sw = _tfidf(words, self.idf[:split])
+        xc, sc = _tfidf(chars, self.idf[split:])
+        norms = np.sqrt(sw + sc)
+        norms[norms == 0] = 1.0
+        raw = np.asarray(xw @ self.weights[:split]) + np.asarray(xc @ self.weights[split:])
+        return (raw / norms[:, None] + self.intercept).astype(np.float64)
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
