@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "filrouge.cases",
     "filrouge.channels",
     "filrouge.partners",
+    "filrouge.tmf",
     "filrouge.incidents",
     "filrouge.notifications",
     "filrouge.appointments",
@@ -74,6 +75,9 @@ INSTALLED_APPS = [
     "filrouge.portal",
     "filrouge.selfcare",
     "filrouge.triage",
+    "filrouge.statuspage",
+    # After triage: its filing hook sets the intent the detector counts on.
+    "filrouge.detection",
 ]
 
 MIDDLEWARE = [
@@ -87,6 +91,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "filrouge.tmf.audit.PartnerCallAudit",
 ]
 
 ROOT_URLCONF = "filrouge.urls"
@@ -271,6 +276,8 @@ PHONE_SIGNATURE_TOLERANCE = int(os.environ.get("PHONE_SIGNATURE_TOLERANCE", "300
 FILROUGE_UPLOAD_MAX_BYTES = int(os.environ.get("FILROUGE_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
 # Where customers reach this site: the base of the links sent to them outside any
 # request (tracking links, unsubscribe links, notifications). No trailing slash.
+# TMF621 (filrouge/tmf): calls a partner may make per minute before a 429.
+TMF_RATE_LIMIT_PER_MINUTE = int(os.environ.get("TMF_RATE_LIMIT_PER_MINUTE", "600"))
 FILROUGE_PUBLIC_URL = os.environ.get("FILROUGE_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # E-mail from a mailbox (channels/email/imap.py), for operators whose care address is a

@@ -17,7 +17,17 @@ from filrouge.api.cases import router as cases_router
 from filrouge.api.customers import router as customers_router
 from filrouge.api.partners import router as partners_router
 
-api = NinjaAPI(
+
+class FilRougeAPI(NinjaAPI):
+    def get_openapi_schema(self, *args, **kwargs):
+        """This API's document, with the TMF621 Trouble Ticket API merged in (its paths
+        under /tmf-api/troubleTicket/v5; it also serves its own document there)."""
+        from filrouge.tmf.api import merge_into  # the TMF API builds on this package's apps
+
+        return merge_into(super().get_openapi_schema(*args, **kwargs))
+
+
+api = FilRougeAPI(
     title="Fil Rouge API",
     version="1",
     description=(
@@ -26,7 +36,10 @@ api = NinjaAPI(
         'agent\'s session (with the CSRF token on POST). Errors are `{"detail": "…"}` '
         "in the request's language: 400 unreadable JSON, 401 no or bad credentials, "
         "403 missing CSRF token, 404 unknown case/customer/promise, 409 stale `version`, "
-        "422 invalid input or refused action (including an illegal status transition)."
+        "422 invalid input or refused action (including an illegal status transition). "
+        "The TM Forum TMF621 Trouble Ticket API (`/tmf-api/troubleTicket/v5/…`, its own "
+        "TMF630 error bodies) is merged into this document; it also has its own at "
+        "/tmf-api/troubleTicket/v5/openapi.json."
     ),
     urls_namespace="api",
     openapi_url="/openapi.json",

@@ -6,7 +6,8 @@ built from. If someone else changed the case meanwhile, the edit is refused
 (`StaleCase`) rather than silently overwriting theirs.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -26,6 +27,7 @@ from filrouge.cases.models import (
     ReferenceCounter,
     Status,
 )
+from filrouge.core.bulk import bulk_set
 from filrouge.core.clock import now
 from filrouge.customers.models import Channel, Customer, Line
 
@@ -77,6 +79,8 @@ def record_event(
         from filrouge.notifications.intake import note_event
 
         note_event(event, case)
+    if case is not None:
+        hooks.recorded(event, case)
     return event
 
 
@@ -173,10 +177,99 @@ def open_case(
     return case
 
 
+@dataclass(frozen=True)
+class Opening:
+    """A case a customer's first contact opens, for `open_cases`."""
+
+    customer: Customer
+    subject: str
+    channel: str
+    intent: str = Intent.OTHER
+    first_message: str = ""
+
+
+@transaction.atomic
+def open_cases(openings: Sequence[Opening]) -> list[tuple[Case, Event | None]]:
+    """Open many cases at once, each as `open_case` opens a customer's case (no advisor,
+    owner or line): one block of references (one counter update), the cases and their
+    `case_opened` and `message_in` events each in one insert, the hooks called once.
+
+    Returns, in order, each case with its first message's event (None without one).
+    """
+    if not openings:
+        return []
+    if any(not o.subject.strip() for o in openings):
+        raise CaseError(_("A case needs a subject."))
+    at = now()
+    references = allocate_references(at.year, len(openings))
+    cases = Case.objects.bulk_create(
+        [
+            Case(
+                reference=reference,
+                customer=o.customer,
+                subject=o.subject.strip(),
+                intent=o.intent,
+                channel=o.channel,
+                created_at=at,
+                updated_at=at,
+            )
+            for reference, o in zip(references, openings, strict=True)
+        ]
+    )
+    events: list[Event] = []
+    firsts: list[Event | None] = []
+    for case, o in zip(cases, openings, strict=True):
+        events.append(
+            _new_event(case, Event.Kind.CASE_OPENED, o.channel, {"subject": case.subject}, at)
+        )
+        first = None
+        if o.first_message.strip():
+            first = _new_event(
+                case, Event.Kind.MESSAGE_IN, o.channel, {"body": o.first_message.strip()}, at
+            )
+            events.append(first)
+        firsts.append(first)
+    Event.objects.bulk_create(events)
+    _hand_to_notifications(events)
+    hooks.opened(cases)
+    return list(zip(cases, firsts, strict=True))
+
+
+def _new_event(case: Case, kind: str, channel: str, data: dict[str, Any], at: datetime) -> Event:
+    """A public event of the customer's own doing, not saved yet (see `open_cases`)."""
+    return Event(
+        case=case,
+        customer_id=case.customer_id,
+        kind=kind,
+        visibility=PUBLIC,
+        actor_label="customer",
+        channel=channel,
+        data=data,
+        created_at=at,
+    )
+
+
+def _hand_to_notifications(events: Sequence[Event]) -> None:
+    """What `record_event` does after each insert, for events inserted together."""
+    from filrouge.notifications.intake import note_event
+
+    for event in events:
+        if event.case is not None and event.visibility == PUBLIC:
+            note_event(event, event.case)
+
+
 @transaction.atomic
 def change_status(
-    case: Case, *, to: str, by: Agent | None, reason: str = "", expected_version: int | None = None
+    case: Case,
+    *,
+    to: str,
+    by: Agent | None,
+    reason: str = "",
+    expected_version: int | None = None,
+    actor_label: str = "",
 ) -> Case:
+    """Move the case along TRANSITIONS. `actor_label` names who did it when not an
+    agent (a partner's name); without either it was Fil Rouge itself."""
     case = _locked(case, expected_version)
     if to == case.status:
         raise CaseError(_("The case is already in this status."))
@@ -204,7 +297,7 @@ def change_status(
         kind=Event.Kind.STATUS_CHANGED,
         visibility=PUBLIC,
         actor=by,
-        actor_label="" if by else "system",
+        actor_label="" if by else (actor_label or "system"),
         data={"from": previous, "to": to, "reason": reason.strip()},
         at=at,
     )
@@ -279,6 +372,28 @@ def receive_message(
     if case.status in {Status.RESOLVED, Status.PENDING}:
         change_status(case, to=Status.IN_PROGRESS, by=None, reason="customer_replied")
     return event
+
+
+def receive_messages(arrivals: Sequence[tuple[Case, str, str]]) -> list[Event]:
+    """`receive_message` for many cases at once: (case, channel, body) each, one per case.
+
+    The caller holds the cases' row locks (read with `select_for_update`) and sends
+    none that a message would reopen (resolved or pending: those go through
+    `receive_message`, which changes the status). Versions are bumped in one
+    statement and the events inserted together.
+    """
+    if any(case.status in {Status.RESOLVED, Status.PENDING} for case, _c, _b in arrivals):
+        raise CaseError("A message that reopens its case goes through receive_message.")
+    at = now()
+    events = []
+    for case, channel, body in arrivals:
+        case.version += 1
+        case.updated_at = at
+        events.append(_new_event(case, Event.Kind.MESSAGE_IN, channel, {"body": body.strip()}, at))
+    bulk_set([case for case, _c, _b in arrivals], ["version", "updated_at"])
+    Event.objects.bulk_create(events)
+    _hand_to_notifications(events)
+    return events
 
 
 @transaction.atomic
@@ -363,6 +478,36 @@ def set_next_step(
         visibility=PUBLIC,
         actor=by,
         data={"text": case.next_step, "due": due.isoformat() if due else None},
+        at=at,
+    )
+    return case
+
+
+@transaction.atomic
+def change_priority(
+    case: Case,
+    *,
+    to: int,
+    by: Agent | None,
+    actor_label: str = "",
+    expected_version: int | None = None,
+) -> Case:
+    """Set the priority (an advisor, or a partner through TMF621's severity)."""
+    if to not in Priority.values:
+        raise CaseError(_("Unknown priority."))
+    case = _locked(case, expected_version)
+    if case.priority == to:
+        return case
+    at = now()
+    previous, case.priority = case.priority, to
+    _save(case, "priority", at=at)
+    record_event(
+        case,
+        kind=Event.Kind.PRIORITY_CHANGED,
+        visibility=INTERNAL,
+        actor=by,
+        actor_label="" if by else (actor_label or "system"),
+        data={"from": previous, "to": to},
         at=at,
     )
     return case
@@ -496,6 +641,14 @@ def withdraw_promise(promise: Promise, *, by: Agent | None) -> Promise:
     return promise
 
 
+def escalate(case: Case, *, why: str) -> Case:
+    """Flag a case for its team lead like a broken promise (for other apps' deadlines:
+    a partner's missed date). Locks the case; records the internal `escalated` event."""
+    case = _locked(case, None)
+    _escalate(case, at=now(), why=why)
+    return case
+
+
 def _escalate(case: Case, *, at: datetime, why: str) -> None:
     """Raise priority (at least High) and flag the case for the owner's team lead."""
     previous = case.priority
@@ -557,6 +710,7 @@ def sweep_overdue_promises(*, batch: int = 200, at: datetime | None = None) -> i
                 break_promise(promise, by=None, reason="overdue")
         broken += len(due)
         if len(due) < batch:
+            hooks.swept(cutoff)  # other apps' deadlines (a partner's promised date)
             return broken
 
 

@@ -39,6 +39,9 @@ def reason_text(reason: str) -> str:
         "partner_done": _("the partner has finished"),
         "no_reply": _("no answer from the customer"),
         "new_intervention_needed": _("a new intervention is needed"),
+        "waiting_network": _("waiting for the network repair"),
+        "incident_linked": _("linked to a network incident"),
+        "incident_resolved": _("the network incident is resolved"),
         "survey_follow_up": _("following the customer's feedback: the team lead will call back"),
     }
     return labels.get(reason, reason)

@@ -10,6 +10,7 @@ the real customer (`customers.merge.merge_prospect`).
 
 import re
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +23,12 @@ from filrouge.channels.message import Message, Sender
 from filrouge.customers.merge import live_customer
 from filrouge.customers.models import ContactPoint, Customer, Line
 from filrouge.customers.normalise import InvalidContact, fold, normalise_phone
-from filrouge.customers.services import CustomerError, add_contact_point, search_name_for
+from filrouge.customers.services import (
+    CustomerError,
+    add_contact_point,
+    normalise_contact,
+    search_name_for,
+)
 
 # Words with a digit, 6 to 20 letters and digits: line ("FTTH00000042") or account numbers.
 _NUMBER = re.compile(r"\b(?=[A-Z]*\d)[A-Z0-9]{6,20}\b", re.IGNORECASE)
@@ -72,17 +78,10 @@ def create_prospect(sender: Sender) -> Customer:
     """
     if not sender.address:
         raise CustomerError(_("A message without a sender cannot be attributed."))
-    first, last = _split_name(sender)
     try:
         with transaction.atomic():
-            customer = Customer.objects.create(
-                account_number=f"P{secrets.token_hex(6).upper()}",
-                first_name=first,
-                last_name=last,
-                search_name=search_name_for(first, last),
-                is_prospect=True,
-                preferred_channel=_channel_of(sender),
-            )
+            customer = new_prospect(sender)
+            customer.save(force_insert=True)
             kind = _kind_of(sender)
             add_contact_point(customer, kind=kind, value=sender.address, primary=True)
             return customer
@@ -91,6 +90,41 @@ def create_prospect(sender: Sender) -> Customer:
         if existing is None:
             raise
         return existing
+
+
+def new_prospect(sender: Sender) -> Customer:
+    """The (unsaved) prospect file `create_prospect` makes for an unknown sender."""
+    first, last = _split_name(sender)
+    return Customer(
+        account_number=f"P{secrets.token_hex(6).upper()}",
+        first_name=first,
+        last_name=last,
+        search_name=search_name_for(first, last),
+        is_prospect=True,
+        preferred_channel=_channel_of(sender),
+    )
+
+
+def new_prospects(senders: Sequence[Sender]) -> list[Customer]:
+    """Prospect files for unknown senders (distinct addresses, none empty), created together
+    with their contact points: what `create_prospect` does for each, in two inserts.
+
+    A sender whose address another transaction just took fails the whole insert
+    (IntegrityError): the caller files those messages one by one instead.
+    """
+    customers = Customer.objects.bulk_create([new_prospect(s) for s in senders])
+    ContactPoint.objects.bulk_create(
+        [
+            ContactPoint(
+                customer=customer,
+                kind=_kind_of(sender),
+                value=normalise_contact(_kind_of(sender), sender.address),
+                is_primary=True,
+            )
+            for customer, sender in zip(customers, senders, strict=True)
+        ]
+    )
+    return customers
 
 
 def _split_name(sender: Sender) -> tuple[str, str]:

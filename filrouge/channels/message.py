@@ -4,9 +4,11 @@ Identity resolution and threading read only this, never a provider's format,
 so a new channel is one parser (and one sender) in its own folder.
 """
 
+import json
 import re
 from dataclasses import dataclass, field, fields
 from datetime import datetime
+from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
@@ -29,6 +31,26 @@ class _NoNul:
 
 class ParseError(ValueError):
     """A payload that cannot be read as a message. Permanent: retrying will not help."""
+
+
+def load_json(raw: bytes | str, *, what: str = "malformed JSON") -> Any:
+    """`json.loads` of what came from outside: bad syntax, bad encoding or nesting too
+    deep for the parser (`RecursionError`: a webhook of 1 MB can nest 500,000 levels)
+    are all a `ParseError` saying why, never a crash."""
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ParseError(f"{what}: {exc}") from exc
+    except RecursionError as exc:
+        raise ParseError(f"{what}: nested too deeply") from exc
+
+
+def dump_json(data: Any) -> bytes:
+    """The payload we store for a message cut out of a delivery (sorted keys, UTF-8)."""
+    try:
+        return json.dumps(data, ensure_ascii=False, sort_keys=True).encode()
+    except RecursionError as exc:
+        raise ParseError("nested too deeply to store") from exc
 
 
 class DeliveryRefused(RuntimeError):

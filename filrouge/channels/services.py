@@ -133,6 +133,34 @@ def store_inbound(
     new row (see `enqueue_with_commit`), never for a duplicate.
     `group` names the message a part belongs to (a long SMS), "" for a whole message.
     """
+    inbound = inbound_row(
+        channel=channel,
+        external_id=external_id,
+        payload=payload,
+        received_at=received_at,
+        group=group,
+    )
+    with transaction.atomic():
+        if not _insert_once(inbound):  # delivered before (or by a concurrent receiver just now)
+            existing = InboundMessage.objects.get(channel=channel, external_id=inbound.external_id)
+            return existing, False
+        enqueue_with_commit(tasks.process_inbound, inbound.pk)
+    return inbound, True
+
+
+def inbound_row(
+    *,
+    channel: str,
+    external_id: str,
+    payload: bytes,
+    received_at: datetime | None = None,
+    group: str = "",
+) -> InboundMessage:
+    """The row `store_inbound` commits, not saved; `InboundRejected` for what it refuses.
+
+    Shared with the webhooks' group commit (`channels.intake`), so both paths store
+    the same row for the same delivery.
+    """
     if channel not in PARSERS:
         raise InboundRejected(_("This channel does not receive messages."))
     if not payload:
@@ -142,18 +170,13 @@ def store_inbound(
     external_id = external_id.strip()
     if not external_id or len(external_id) > 255:
         external_id = "sha256:" + hashlib.sha256(external_id.encode() or payload).hexdigest()
-    inbound = InboundMessage(
+    return InboundMessage(
         channel=channel,
         external_id=external_id,
         payload=payload,
         received_at=received_at or now(),
         group=group[:64],
     )
-    with transaction.atomic():
-        if not _insert_once(inbound):  # delivered before (or by a concurrent receiver just now)
-            return InboundMessage.objects.get(channel=channel, external_id=external_id), False
-        enqueue_with_commit(tasks.process_inbound, inbound.pk)
-    return inbound, True
 
 
 def _insert_once(inbound: InboundMessage) -> bool:
@@ -277,11 +300,11 @@ def _file(inbound: InboundMessage) -> None:
 def _land(inbound: InboundMessage, message: Message) -> None:
     route = choose_case(message)
     customer = settle_prospect(route.customer or create_prospect(message.sender))
-    body = message.text or message.subject or _attachment_names(message) or "-"
+    body = body_for(message)
     with_files = WITH_FILES.get(inbound.channel) if message.attachments else None
     if with_files is not None:  # the case first: the files belong to it, the event names them
         case = route.case or open_case(
-            customer, subject=_subject_for(message), channel=message.channel, intent=route.intent
+            customer, subject=subject_for(message), channel=message.channel, intent=route.intent
         )
         event = with_files(case, inbound=inbound, message=message, body=body)
     elif route.case is not None:
@@ -290,7 +313,7 @@ def _land(inbound: InboundMessage, message: Message) -> None:
     else:
         case = open_case(
             customer,
-            subject=_subject_for(message),
+            subject=subject_for(message),
             channel=message.channel,
             intent=route.intent,
             first_message=body,
@@ -393,13 +416,18 @@ def _fail(inbound: InboundMessage, *, reason: str, error: str) -> None:
     inbound.save(update_fields=["state", "reason", "last_error", "attempts"])
 
 
-def _subject_for(message: Message) -> str:
+def subject_for(message: Message) -> str:
     subject = email_parse.clean_subject(message.subject)
     if not subject:
         first_line = next((line for line in message.text.splitlines() if line.strip()), "")
         subject = first_line.strip()[:80] or _attachment_names(message)[:80]
         subject = subject or _("Message without a subject")
     return subject[:200]
+
+
+def body_for(message: Message) -> str:
+    """The words a message puts on the timeline (never empty)."""
+    return message.text or message.subject or _attachment_names(message) or "-"
 
 
 def _attachment_names(message: Message) -> str:

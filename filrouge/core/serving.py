@@ -91,8 +91,12 @@ def environ(*, database_url: str, extra: dict[str, str] | None = None) -> dict[s
     return env
 
 
-def web(*, port: int, env: dict[str, str], log: Path, workers: int, threads: int = 1) -> Child:
-    """gunicorn on 127.0.0.1:`port` (sync workers, or gthread when `threads` > 1)."""
+def web(*, port: int, env: dict[str, str], log: Path, workers: int = 2, threads: int = 16) -> Child:
+    """gunicorn on 127.0.0.1:`port`: gthread workers, or sync ones when `threads` is 1.
+
+    Threads, because a webhook spends its time waiting for its group commit
+    (`channels/intake.py`): 16 requests waiting in one process share one commit.
+    """
     args = [sys.executable, "-m", "gunicorn", "filrouge.wsgi:application"]
     args += ["--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--backlog", "2048"]
     args += ["--worker-class", "gthread", "--threads", str(threads)] if threads > 1 else []

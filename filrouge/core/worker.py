@@ -19,6 +19,13 @@
    tasks claimed behind a slow one wait for it (other workers cannot take
    them), so `--claim` stays small.
 
+3. **Tasks filed as a set.** The tasks listed in `BATCHED` (filing inbound
+   messages) are run together when several are claimed at once: one call of
+   the batch function (`channels.batch.file_tasks`), its effects and the
+   success of every task it settled committed in one transaction. The tasks it
+   leaves (what it does not handle), and every one of them if the batch fails,
+   then run one by one as above: one bad message never blocks the others.
+
 A worker stopped by SIGINT/SIGTERM finishes its current task and puts the rest
 of its claimed batch back.
 """
@@ -33,6 +40,7 @@ from django.db import close_old_connections, connection, transaction
 from django.db.utils import OperationalError
 from django.utils import timezone
 from django.utils.crypto import get_random_string
+from django.utils.module_loading import import_string
 from django_tasks_db.compat import task_finished, task_started
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
@@ -41,7 +49,9 @@ from django_tasks_db.utils import exclusive_transaction, is_locked_database_exce
 logger = logging.getLogger("django_tasks_db")
 
 IN_ONE_TRANSACTION = frozenset({"filrouge.channels.tasks.process_inbound"})
-READY, RUNNING = "READY", "RUNNING"
+# task path → batch function: first arguments of the tasks → {first argument: return value}
+BATCHED = {"filrouge.channels.tasks.process_inbound": "filrouge.channels.batch.file_tasks"}
+READY, RUNNING, SUCCESSFUL = "READY", "RUNNING", "SUCCESSFUL"
 HOST = socket.gethostname()[:40]
 SLOW_CLAIM = 0.025  # seconds; claiming 20 tasks through the queue's index takes ~1 ms
 
@@ -97,7 +107,7 @@ class BatchWorker(Worker):
                 reclaim_abandoned(lease=self.lease, backend_name=self.backend_name)
                 self.reclaimed_at = time.monotonic()
             claimed = self._claim_batch()
-            for position, result in enumerate(claimed):
+            for position, result in enumerate(self._run_batches(claimed or [])):
                 if not self.running:
                     self._give_back(claimed[position:])
                     break
@@ -153,6 +163,27 @@ class BatchWorker(Worker):
             raise
         return claimed
 
+    def _run_batches(self, claimed: list[DBTaskResult]) -> list[DBTaskResult]:
+        """Run the `BATCHED` tasks of `claimed` as sets; returns those left to run one by one."""
+        for path, function in BATCHED.items():
+            batch = [r for r in claimed if r.task_path == path]
+            if len(batch) < 2 or not self.running:
+                continue
+            try:
+                with transaction.atomic():
+                    values = import_string(function)([r.args_kwargs["args"][0] for r in batch])
+                    done = [r for r in batch if r.args_kwargs["args"][0] in values]
+                    _succeeded(done, [values[r.args_kwargs["args"][0]] for r in done])
+            except Exception:
+                logger.exception(
+                    "A batch of %d %s failed: running them one by one.", len(batch), path
+                )
+                continue
+            self._run_tasks += len(done)
+            settled = {r.pk for r in done}
+            claimed = [r for r in claimed if r.pk not in settled]
+        return claimed
+
     def _run(self, result: DBTaskResult) -> None:
         if result.task_path not in IN_ONE_TRANSACTION:
             self.run_task(result)
@@ -178,3 +209,19 @@ class BatchWorker(Worker):
     def _give_back(self, results: list[DBTaskResult]) -> None:
         pks = [r.pk for r in results]
         DBTaskResult.objects.filter(pk__in=pks, status=RUNNING).update(status=READY)
+
+
+def _succeeded(results: list[DBTaskResult], values: list[str]) -> None:
+    """Mark tasks successful with their return values (`set_successful`), one update per value."""
+    finished = timezone.now()
+    by_value: dict[str, list[int]] = {}
+    for result, value in zip(results, values, strict=True):
+        by_value.setdefault(value, []).append(result.pk)
+    for value, pks in by_value.items():
+        DBTaskResult.objects.filter(pk__in=pks).update(
+            status=SUCCESSFUL,
+            finished_at=finished,
+            return_value=value,
+            exception_class_path="",
+            traceback="",
+        )

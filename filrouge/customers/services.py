@@ -30,6 +30,11 @@ def _normalise(kind: str, value: str) -> str:
     return handle.lower()
 
 
+def normalise_contact(kind: str, value: str) -> str:
+    """A contact point's value as stored (E.164, lower-cased e-mail or handle)."""
+    return _normalise(kind, value)
+
+
 def search_name_for(first_name: str, last_name: str) -> str:
     return fold(f"{last_name} {first_name}")
 

@@ -105,6 +105,9 @@ class IncidentUpdate(models.Model):
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # When its notices to the affected customers were planned in chunks (`fanout`); the
+    # sweep plans an update still without it a while after publication.
+    notices_planned_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-published_at", "-pk"]
@@ -137,3 +140,144 @@ class IncidentCase(models.Model):
 
     def __str__(self) -> str:
         return f"{self.incident.reference} · {self.case_id}"
+
+
+class NoticeChunk(models.Model):
+    """A slice of the customers an update goes to (a range of customer ids), sent by one task.
+
+    The fan-out of an update is planned as chunks of `fanout.CHUNK` customers; each
+    chunk's task writes the notices of its range. A chunk still pending some time after
+    it was planned (its task lost with a dead worker) is queued again by the sweep.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("To send")
+        DONE = "done", _("Sent")
+
+    update = models.ForeignKey(IncidentUpdate, on_delete=models.CASCADE, related_name="chunks")
+    number = models.PositiveIntegerField()
+    first_customer_id = models.BigIntegerField()
+    last_customer_id = models.BigIntegerField()
+    state = models.CharField(max_length=8, choices=State.choices, default=State.PENDING)
+    # Until then its task has time to run; after it, the sweep queues it again.
+    due_at = models.DateTimeField()
+    runs = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField()
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["update", "number"], name="notice_chunk_unique")
+        ]
+        indexes = [
+            models.Index(
+                fields=["due_at"], condition=models.Q(state="pending"), name="notice_chunk_due_idx"
+            )
+        ]
+        verbose_name = _("batch of incident notices")
+        verbose_name_plural = _("batches of incident notices")
+
+    def __str__(self) -> str:
+        return f"{self.update_id}#{self.number}"
+
+
+class IncidentNotice(models.Model):
+    """One public update told to one customer with an affected line. Unique: never twice.
+
+    Written pending by its chunk's task, then claimed (`FOR UPDATE SKIP LOCKED`) and
+    sent in the same transaction as its `message_out` event and its delivery: a worker
+    killed mid-way leaves it pending, a re-run sends it once.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("To send")
+        SENT = "sent", _("Handed to the channel")
+        SKIPPED = "skipped", _("Not sent")
+
+    update = models.ForeignKey(IncidentUpdate, on_delete=models.CASCADE, related_name="notices")
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.CASCADE, related_name="incident_notices"
+    )
+    state = models.CharField(max_length=8, choices=State.choices, default=State.PENDING)
+    # Why nothing was sent: "no_contact".
+    reason = models.CharField(max_length=32, blank=True)
+    channel = models.CharField(max_length=12, blank=True)
+    # An SMS during quiet hours waits until the morning.
+    due_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    message = models.OneToOneField(
+        "cases.Event", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["update", "customer"], name="incident_notice_unique")
+        ]
+        indexes = [
+            models.Index(
+                fields=["update", "customer"],
+                condition=models.Q(state="pending"),
+                name="incident_notice_pending_idx",
+            )
+        ]
+        verbose_name = _("incident notice")
+        verbose_name_plural = _("incident notices")
+
+    def __str__(self) -> str:
+        return f"{self.update_id}:{self.customer_id}:{self.state}"
+
+
+class CompensationRule(models.Model):
+    """How an offer compensates days without service (one rule per product).
+
+    The amount is the monthly price pro rata (a thirtieth per day) for each full day
+    without service beyond `free_days`, at least `minimum` once any is due; a line cut
+    more than `termination_days` full days may be terminated without fees.
+    """
+
+    product = models.CharField(_("offer"), max_length=12, unique=True)
+    monthly_price = models.DecimalField(_("monthly price (EUR)"), max_digits=8, decimal_places=2)
+    free_days = models.PositiveSmallIntegerField(_("days without compensation"), default=0)
+    minimum = models.DecimalField(
+        _("minimum compensation (EUR)"), max_digits=8, decimal_places=2, default=0
+    )
+    termination_days = models.PositiveSmallIntegerField(
+        _("days after which termination is free"), default=20
+    )
+
+    class Meta:
+        ordering = ["product"]
+        verbose_name = _("compensation rule")
+        verbose_name_plural = _("compensation rules")
+
+    def __str__(self) -> str:
+        return self.product
+
+
+class CompensationProposal(models.Model):
+    """What a line is owed for an incident, computed when the incident is resolved."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="compensations")
+    line = models.ForeignKey("customers.Line", on_delete=models.PROTECT, related_name="+")
+    customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT, related_name="+")
+    product = models.CharField(_("offer"), max_length=12)
+    outage_start = models.DateTimeField(_("without service from"))
+    outage_end = models.DateTimeField(_("without service until"))
+    full_days = models.PositiveIntegerField(_("full days without service"))
+    monthly_price = models.DecimalField(max_digits=8, decimal_places=2)
+    free_days = models.PositiveSmallIntegerField()
+    amount = models.DecimalField(_("amount (EUR)"), max_digits=8, decimal_places=2)
+    may_terminate = models.BooleanField(_("may terminate without fees"), default=False)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["line_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "line"], name="compensation_unique_line")
+        ]
+        indexes = [models.Index(fields=["customer"], name="compensation_customer_idx")]
+        verbose_name = _("compensation proposal")
+        verbose_name_plural = _("compensation proposals")
+
+    def __str__(self) -> str:
+        return f"{self.incident_id}:{self.line_id} {self.amount}"

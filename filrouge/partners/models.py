@@ -33,6 +33,8 @@ class PartnerCase(models.Model):
     granted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # The partner's own reference for this case (TMF621 `externalIdentifier`).
+    external_id = models.CharField(_("partner's own reference"), max_length=100, blank=True)
 
     class Meta:
         constraints = [

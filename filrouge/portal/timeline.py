@@ -58,6 +58,9 @@ _CODED_REASONS = (
     "partner_done",
     "no_reply",
     "new_intervention_needed",
+    "waiting_network",
+    "incident_linked",
+    "incident_resolved",
 )
 
 

@@ -74,6 +74,9 @@ def record(items: Sequence[Filed], analyses: "Sequence[Analysis]") -> list[Event
         )
     at = now()
     changed = routing.apply(decisions, at=at)
+    for filed in items:  # hooks after ours (the detector) read the case as it now is
+        for name, value in changed.get(filed.case.pk, {}).items():
+            setattr(filed.case, f"{name}_id" if name in ("team", "owner") else name, value)
     events = [
         Event(
             case_id=filed.case.pk,

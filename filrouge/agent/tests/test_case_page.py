@@ -96,7 +96,9 @@ def test_the_case_page_costs_the_same_queries_with_5_or_100_events(
     long = _queries_for_case_page(logged_in, agent, 100)
     assert short == long
     case = make_case(owner=agent)
-    with django_assert_max_num_queries(10):
+    # The page's own ten, plus one per panel other apps put on it that must ask the
+    # database (the partner ticket; the incident banner asks only for a case with a line).
+    with django_assert_max_num_queries(12):
         logged_in.get(f"/agent/dossiers/{case.reference}/")
 
 

@@ -189,9 +189,9 @@ def test_events_without_a_formatter_still_read_as_something():
     Event.objects.create(
         case=case,
         customer=case.customer,
-        kind="partner_ticket_opened",
+        kind="made_up_kind",
         visibility=Event.Visibility.INTERNAL,
         created_at=timezone.now(),
     )
     body = get(client_for(agent, language="en"), f"/cases/{case.reference}").json()
-    assert body["timeline"][-1]["text"] == "Event: partner_ticket_opened"
+    assert body["timeline"][-1]["text"] == "Event: made_up_kind"

@@ -19,6 +19,11 @@ PATHS = {
     "/api/v1/customers/{customer_id}": {"get"},
     "/api/v1/customers/{customer_id}/merge": {"post"},
     "/api/v1/partner/technician-reports": {"post"},
+    # The TMF621 Trouble Ticket API, merged into the same document (filrouge/tmf).
+    "/tmf-api/troubleTicket/v5/troubleTicket": {"get", "post"},
+    "/tmf-api/troubleTicket/v5/troubleTicket/{id}": {"get", "patch", "delete"},
+    "/tmf-api/troubleTicket/v5/hub": {"post"},
+    "/tmf-api/troubleTicket/v5/hub/{id}": {"delete"},
 }
 
 

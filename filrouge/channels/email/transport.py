@@ -105,11 +105,14 @@ def _body(outbound: OutboundMessage, event: Event) -> str:
     if event.actor_id:
         team = event.actor.team.name if event.actor.team_id else signature
         signature = f"{event.actor.first_name} — {team}"
-    footer = _("Your case: %(reference)s. Reply to this e-mail to add to it.") % {
-        "reference": outbound.case.reference
-    }
     body = str(event.data.get("body", ""))
-    closing = ["-- ", signature, footer]
+    closing = ["-- ", signature]
+    if outbound.case is None:  # a notice outside any case (an incident on the customer's line)
+        return body + "\n\n" + "\n".join(closing) + "\n"
+    closing.append(
+        _("Your case: %(reference)s. Reply to this e-mail to add to it.")
+        % {"reference": outbound.case.reference}
+    )
     # Once is enough: a notice or an acknowledgement may carry the link in its text.
     if tracking_path(outbound.case) not in body:
         closing.append(_("Follow it online: %(url)s") % {"url": tracking_url(outbound.case)})

@@ -4,14 +4,13 @@
 translates Asterisk's ARI and AMI events into the same `CallEvent`.
 """
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from filrouge.channels.message import ParseError
+from filrouge.channels.message import ParseError, load_json
 
 STARTED, ANSWERED, ENDED = "call.started", "call.answered", "call.ended"
 KINDS = (STARTED, ANSWERED, ENDED)
@@ -71,10 +70,7 @@ class _Payload(BaseModel):
 
 def read_event(body: bytes) -> CallEvent:
     """Our JSON event, checked field by field; anything else is a `ParseError` with the reason."""
-    try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ParseError(f"not JSON: {exc}") from exc
+    data = load_json(body, what="not JSON")
     if not isinstance(data, dict):
         raise ParseError("the body must be a JSON object")
     try:

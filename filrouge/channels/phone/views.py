@@ -6,7 +6,6 @@ before the 204; an Asterisk event that says nothing about a call is a 204 too,
 with nothing stored.
 """
 
-import json
 import time
 
 from django.conf import settings
@@ -16,7 +15,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from filrouge.channels.hooks import refuse
-from filrouge.channels.message import ParseError
+from filrouge.channels.message import ParseError, load_json
 from filrouge.channels.phone import asterisk, events, signature
 from filrouge.channels.phone.services import record_call_event
 from filrouge.core.clock import now
@@ -61,7 +60,7 @@ def asterisk_webhook(request: HttpRequest) -> HttpResponse:
     if (refusal := _refusal(request)) is not None:
         return refusal
     try:
-        data = json.loads(request.body)
+        data = load_json(request.body, what="not JSON")
         if not isinstance(data, dict):
             raise ParseError("the body must be a JSON object")
         event = asterisk.from_asterisk(data, received_at=now())

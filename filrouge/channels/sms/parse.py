@@ -8,7 +8,6 @@ and `concat-part`: each part is stored on its own and `join` makes one message
 of them. Whatever the bytes, the functions here return or raise `ParseError`.
 """
 
-import json
 from datetime import datetime
 from urllib.parse import parse_qsl
 
@@ -18,6 +17,7 @@ from filrouge.channels.message import (
     Sender,
     find_case_reference,
     find_tracking_link,
+    load_json,
 )
 from filrouge.customers.models import Channel
 from filrouge.customers.normalise import InvalidContact, normalise_phone
@@ -34,10 +34,7 @@ def read_params(raw: bytes, *, content_type: str = "") -> dict[str, str]:
     except UnicodeDecodeError as exc:
         raise ParseError("the parameters are not UTF-8") from exc
     if "json" in content_type or text.lstrip()[:1] in {"{", "["}:
-        try:
-            data = json.loads(text)
-        except ValueError as exc:
-            raise ParseError(f"malformed JSON: {exc}") from exc
+        data = load_json(text)
         if not isinstance(data, dict):
             raise ParseError("the JSON body is not an object")
         if any(isinstance(v, dict | list) for v in data.values()):

@@ -140,3 +140,25 @@ def is_mobile(e164: str) -> bool:
         phonenumbers.PhoneNumberType.MOBILE,
         phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
     }
+
+
+def send_text(recipient: str, text: str, *, client_ref: str) -> str:
+    """Post a text that belongs to no case (a status page notice or code); Vonage's message id.
+
+    Same request, refusals and retries as `send`; `client_ref` is the caller's idempotency
+    key, echoed by the delivery receipts."""
+    if has_opted_out(recipient):
+        raise DeliveryRefused("the recipient sent STOP")
+    if not settings.SMS_VONAGE_API_KEY or not settings.SMS_VONAGE_API_SECRET:
+        raise DeliveryRefused("SMS_VONAGE_API_KEY/SMS_VONAGE_API_SECRET are not set")
+    params = {
+        "api_key": settings.SMS_VONAGE_API_KEY,
+        "api_secret": settings.SMS_VONAGE_API_SECRET,
+        "from": settings.SMS_VONAGE_FROM,
+        "to": recipient.lstrip("+"),
+        "text": text,
+        "type": encoding(text),
+        "client-ref": client_ref[:100],
+    }
+    status, body = _post(urlencode(params).encode())
+    return _accepted(status, body)

@@ -1,4 +1,5 @@
-"""One test per threading rule of `routing.choose_case`."""
+"""One test per threading rule of `routing.choose_case`, each run twice: with the facts read
+live (`process_inbound`) and with the facts a batch preloads (`batch.BatchFacts`)."""
 
 import pytest
 from django.utils import timezone
@@ -7,13 +8,30 @@ from filrouge.cases.models import Intent, Status
 from filrouge.cases.services import change_status
 from filrouge.cases.tests.factories import make_case
 from filrouge.cases.tokens import make_tracking_token
+from filrouge.channels import routing
+from filrouge.channels.batch import BatchFacts
 from filrouge.channels.models import InboundMessage, OutboundMessage
-from filrouge.channels.routing import choose_case
 from filrouge.channels.tests.builders import message
 from filrouge.customers.models import Channel
 from filrouge.customers.tests.factories import CustomerFactory, EmailFactory
 
 pytestmark = pytest.mark.django_db
+
+
+_facts = {"kind": "live"}
+
+
+@pytest.fixture(params=["live", "batch"], autouse=True)
+def _facts_kind(request):
+    _facts["kind"] = request.param
+    yield
+    _facts["kind"] = "live"
+
+
+def choose_case(message):
+    """The threading function, fed with live facts or a batch's, as the run says."""
+    facts = BatchFacts([message]) if _facts["kind"] == "batch" else None
+    return routing.choose_case(message, facts)
 
 
 def _customer(email="anne@exemple.fr"):

@@ -20,8 +20,10 @@ from filrouge.channels.message import (
     Message,
     ParseError,
     Sender,
+    dump_json,
     find_case_reference,
     find_tracking_link,
+    load_json,
 )
 from filrouge.channels.models import InboundMessage
 from filrouge.customers.models import Channel
@@ -63,10 +65,7 @@ def sign(raw: bytes, *, secret: str) -> str:
 
 
 def read_webhook(raw: bytes) -> Webhook:
-    try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ParseError(f"malformed JSON: {exc}") from exc
+    data = load_json(raw)
     if not isinstance(data, dict) or data.get("object") != "whatsapp_business_account":
         raise ParseError("not a WhatsApp Business Account notification")
     messages: list[tuple[str, bytes]] = []
@@ -111,7 +110,7 @@ def _stored(message: dict, value: dict, contacts: dict) -> tuple[str, bytes]:
         "contact": contacts.get(str(message.get("from")), {}),
         "message": message,
     }
-    return wamid, json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()
+    return wamid, dump_json(payload)
 
 
 def _status(status: dict) -> Status:
@@ -149,7 +148,7 @@ def parse(raw: bytes, *, external_id: str, received_at: datetime) -> Message:
         text, attachments = _content(message)
     except ParseError:
         raise
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
         raise ParseError(f"unreadable WhatsApp message: {type(exc).__name__}: {exc}") from exc
     text = text.replace("\r\n", "\n").strip()[:MAX_TEXT]
     link_reference, token = find_tracking_link(text)

@@ -26,8 +26,10 @@ from filrouge.channels.message import (
     Message,
     ParseError,
     Sender,
+    dump_json,
     find_case_reference,
     find_tracking_link,
+    load_json,
 )
 from filrouge.customers.models import Channel
 
@@ -64,10 +66,7 @@ def tweet_id(external_id: str) -> str:
 
 def read_webhook(raw: bytes) -> list[tuple[str, bytes]]:
     """(external id, payload to store) for each customer message in a delivery."""
-    try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ParseError(f"malformed JSON: {exc}") from exc
+    data = load_json(raw)
     if not isinstance(data, dict) or not _is_id(data.get("for_user_id")):
         raise ParseError("not an Account Activity event (no for_user_id)")
     ours = data["for_user_id"]
@@ -105,7 +104,7 @@ def read_webhook(raw: bytes) -> list[tuple[str, bytes]]:
 
 
 def _dump(payload: dict) -> bytes:
-    return json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()
+    return dump_json(payload)
 
 
 def _is_id(value: Any) -> bool:
@@ -154,7 +153,7 @@ def parse(raw: bytes, *, external_id: str, received_at: datetime) -> Message:
             return _dm(event, stored.get("user") or {}, external_id, received_at)
     except ParseError:
         raise
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
         raise ParseError(f"unreadable X event: {type(exc).__name__}: {exc}") from exc
     raise ParseError(f"unknown X event kind {str(kind)[:20]!r}")
 

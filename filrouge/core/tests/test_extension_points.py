@@ -72,7 +72,8 @@ def test_a_filing_hook_gets_the_message_its_case_and_whether_the_case_is_new(res
 
 def test_a_slot_shows_an_app_panel_on_the_agent_and_tracking_pages(restore, settings, tmp_path):
     (tmp_path / "panel.html").write_text("<p class='panel'>Panneau {{ ref }}</p>")
-    settings.TEMPLATES[0]["DIRS"] = [*settings.TEMPLATES[0]["DIRS"], tmp_path]
+    engine = {**settings.TEMPLATES[0], "DIRS": [*settings.TEMPLATES[0]["DIRS"], tmp_path]}
+    settings.TEMPLATES = [engine, *settings.TEMPLATES[1:]]  # assigned: the engines reload
     slots.fill("case.banner", "panel.html", lambda case: {"ref": case.reference})
     slots.fill("track.cards", "panel.html", lambda case: {"ref": case.reference})
     slots.fill("case.side", "panel.html", lambda case: None)  # None: nothing shown

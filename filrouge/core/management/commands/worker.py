@@ -18,7 +18,11 @@ class Command(db_worker.Command):
         super().add_arguments(parser)
         parser.set_defaults(worker_id=worker.new_worker_id(), reload=False)
         parser.add_argument(
-            "--claim", type=int, default=20, help="Tasks claimed per transaction (default 20)."
+            "--claim",
+            type=int,
+            default=100,
+            help="Tasks claimed per transaction (default 100); inbound messages are filed "
+            "as one set.",
         )
         parser.add_argument(
             "--lease",

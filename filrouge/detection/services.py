@@ -1,0 +1,320 @@
+"""Writes of the detector: count a batch of outage reports, confirm or dismiss a suspicion.
+
+`record_reports` is the hot path, called inside the filing transaction for each
+batch of contacts (see `intake`). Whatever the batch's size it costs a fixed
+number of queries: the lines' elements (1), the element loads locked (1, plus 2
+the first time an element is seen), what is already explained — open suspicions
+and incidents (2) — and one upsert of every load touched; then, only when
+something happens, the suspicions raised, widened or given new cases.
+
+Elements are judged deepest first, so the most specific element that explains
+the reports is raised: a cable before its PM; a PM only when its reports — those
+not already explained by a suspicion or incident below it — are abnormal for the
+PM and come through several of its cables. A PM raised that way takes over the
+open suspicions below it ("widened"). Nothing is raised on an element while it,
+or an element above it, has an open suspicion or incident: its new reports join
+that suspicion's cases instead.
+"""
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from filrouge.accounts.models import Agent
+from filrouge.core.clock import now
+from filrouge.customers.models import Line
+from filrouge.detection import engine
+from filrouge.detection.conf import Params, params
+from filrouge.detection.models import ElementLoad, Suspicion, SuspicionCase
+from filrouge.incidents.models import CLOSED_STATUSES, Incident
+from filrouge.incidents.services import declare_incident
+from filrouge.network.models import NetworkElement
+
+LOAD_FIELDS = ["recent", "weight", "weight_at", "updated_at"]
+
+
+class DetectionError(ValueError):
+    """A refused decision, with a message for the supervisor."""
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """One contact classified as an outage: when, from whom, on which case (and line)."""
+
+    at: datetime
+    customer_id: int
+    case_id: int
+    line_id: int | None = None
+
+
+@dataclass(slots=True)
+class _Cover:
+    """What already explains reports: open suspicions and open incidents, by element."""
+
+    suspicion_of: dict[int, int]  # element id → its open suspicion's id (0: raised just now)
+    covered: set[int]  # elements with an open suspicion or incident
+    under_incident: set[int]  # elements with an open incident and every element above them
+    under_suspicion: set[int]  # elements with an open suspicion and every element above them
+
+    def add(self, element_id: int, ancestry: Sequence[int], suspicion_id: int | None) -> None:
+        self.covered.add(element_id)
+        if suspicion_id is None:
+            self.under_incident.update(ancestry)
+        else:
+            self.under_suspicion.update(ancestry)
+            self.suspicion_of[element_id] = suspicion_id
+
+
+def _split(path: str) -> list[int]:
+    return [int(x) for x in path.strip("/").split("/") if x]
+
+
+def _leaf_paths(reports: Sequence[Report]) -> list[list[str]]:
+    """For each report, the paths of the elements serving its line (or, without a line on
+    the case, every active line of the customer): one query for the batch."""
+    line_ids = {r.line_id for r in reports if r.line_id}
+    customer_ids = {r.customer_id for r in reports if not r.line_id}
+    rows = Line.objects.filter(
+        Q(pk__in=line_ids) | Q(customer_id__in=customer_ids, status=Line.Status.ACTIVE),
+        network_element__isnull=False,
+    ).values_list("pk", "customer_id", "network_element__path")
+    by_line: dict[int, str] = {}
+    by_customer: dict[int, list[str]] = defaultdict(list)
+    for pk, customer_id, path in rows:
+        by_line[pk] = path
+        by_customer[customer_id].append(path)
+    return [
+        ([by_line[r.line_id]] if r.line_id in by_line else [])
+        if r.line_id
+        else by_customer.get(r.customer_id, [])
+        for r in reports
+    ]
+
+
+def _locked_loads(ids: list[int], at: datetime, p: Params) -> dict[int, ElementLoad]:
+    """The loads of these elements, row-locked in id order; created when missing."""
+    locked = ElementLoad.objects.select_for_update().order_by("element_id")
+    loads = {load.element_id: load for load in locked.filter(element_id__in=ids)}
+    missing = [i for i in ids if i not in loads]
+    if missing:
+        kinds = NetworkElement.objects.filter(pk__in=missing).values_list("pk", "kind")
+        ElementLoad.objects.bulk_create(
+            [
+                ElementLoad(
+                    element_id=pk,
+                    prior=p.prior_rate.get(kind, min(p.prior_rate.values())),
+                    weight_at=at,
+                    since=at,
+                    updated_at=at,
+                )
+                for pk, kind in kinds
+            ],
+            ignore_conflicts=True,
+        )
+        loads.update({load.element_id: load for load in locked.filter(element_id__in=missing)})
+    return loads
+
+
+def _cover() -> _Cover:
+    cover = _Cover({}, set(), set(), set())
+    for pk, element_id, path in Suspicion.objects.filter(status=Suspicion.Status.OPEN).values_list(
+        "pk", "element_id", "element__path"
+    ):
+        cover.add(element_id, _split(path), pk)
+    live = Incident.objects.exclude(status__in=[*CLOSED_STATUSES, Incident.Status.SCHEDULED])
+    for element_id, path in NetworkElement.objects.filter(incidents__in=live).values_list(
+        "pk", "path"
+    ):
+        cover.add(element_id, _split(path), None)
+    return cover
+
+
+@transaction.atomic
+def record_reports(reports: Sequence[Report]) -> list[Suspicion]:
+    """Count a batch of outage reports against the elements serving each line, at every
+    level, and raise what has become abnormal. Returns the suspicions raised."""
+    if not reports:
+        return []
+    p = params()
+    fresh: dict[int, list[list]] = defaultdict(list)
+    ancestry: dict[int, list[int]] = {}
+    for report, paths in zip(reports, _leaf_paths(reports), strict=True):
+        ts, seen = report.at.timestamp(), set()
+        for path in paths:
+            ids = _split(path)
+            for depth, element_id in enumerate(ids):
+                if element_id in seen:
+                    continue
+                seen.add(element_id)
+                child = ids[depth + 1] if depth + 1 < len(ids) else 0
+                fresh[element_id].append([ts, report.customer_id, child, report.case_id])
+                ancestry[element_id] = ids[: depth + 1]
+    if not fresh:
+        return []
+    at = max(r.at for r in reports)
+    loads = _locked_loads(sorted(fresh), at, p)
+    cover = _cover()  # read under the locks: a suspicion raised by a batch before us is seen
+    raised: list[tuple[Suspicion, list[list]]] = []
+    joining: list[SuspicionCase] = []
+    for element_id in sorted(fresh, key=lambda e: -len(ancestry[e])):
+        found = _judge(
+            element_id, ancestry[element_id], loads[element_id], fresh[element_id], p, cover
+        )
+        if isinstance(found, Suspicion):
+            raised.append((found, list(loads[element_id].recent)))
+            cover.add(element_id, ancestry[element_id], 0)
+        elif found is not None:
+            joining.extend(
+                SuspicionCase(
+                    suspicion_id=found,
+                    case_id=r[engine.CASE],
+                    reported_at=engine.from_epoch(r[engine.TS]),
+                )
+                for r in fresh[element_id]
+            )
+    written = now()
+    for load in loads.values():
+        load.updated_at = written
+    ElementLoad.objects.bulk_create(
+        loads.values(), update_conflicts=True, unique_fields=["element"], update_fields=LOAD_FIELDS
+    )
+    if joining:
+        SuspicionCase.objects.bulk_create(joining, ignore_conflicts=True)
+    return _raise(raised, ancestry) if raised else []
+
+
+def _judge(
+    element_id: int,
+    ancestry: list[int],
+    load: ElementLoad,
+    fresh: list[list],
+    p: Params,
+    cover: _Cover,
+) -> Suspicion | int | None:
+    """Add the element's new reports and judge it: a new Suspicion to raise, the id of the
+    open suspicion that already explains it (its cases join), or None."""
+    state = engine.Load(
+        load.recent, load.weight, load.weight_at.timestamp(), load.since.timestamp(), load.prior
+    )
+    explained = next((a for a in reversed(ancestry) if a in cover.covered), None)
+    children = {r[engine.CHILD] for r in state.recent} | {r[engine.CHILD] for r in fresh}
+    repaired = {c for c in children if c in cover.under_incident}
+    suspected = {c for c in children if c in cover.under_suspicion}
+    at = max(r[engine.TS] for r in fresh)
+    engine.add(
+        state,
+        fresh,
+        at=at,
+        p=p,
+        explained=explained is not None,
+        explained_branches=repaired | suspected,
+    )
+    load.recent, load.weight = state.recent, state.weight
+    load.weight_at = engine.from_epoch(state.weight_at)
+    if explained is not None:
+        return cover.suspicion_of.get(explained)
+    if len(suspected) >= p.min_children:
+        # Several branches below are suspected at once: one fault above them explains
+        # them better (the suspicions below are widened to this element).
+        verdict = engine.judge(state, at=at, p=p, explained_branches=repaired)
+    else:
+        verdict = engine.judge(state, at=at, p=p, explained_branches=repaired | suspected)
+        if not verdict.abnormal:
+            return None
+    return Suspicion(
+        element_id=element_id,
+        raised_at=engine.from_epoch(at),
+        customers=verdict.customers,
+        branches=verdict.branches,
+        expected=verdict.expected,
+        p_value=verdict.p_value,
+    )
+
+
+def _raise(
+    raised: list[tuple[Suspicion, list[list]]], ancestry: dict[int, list[int]]
+) -> list[Suspicion]:
+    """Write the suspicions raised, their cases, and widen the open ones below them."""
+    suspicions = Suspicion.objects.bulk_create([s for s, _recent in raised])
+    links = [
+        SuspicionCase(
+            suspicion=s, case_id=r[engine.CASE], reported_at=engine.from_epoch(r[engine.TS])
+        )
+        for s, recent in raised
+        for r in recent
+    ]
+    for suspicion in suspicions:
+        path = "".join(f"/{i}" for i in ancestry[suspicion.element_id]) + "/"
+        below = Suspicion.objects.filter(
+            status=Suspicion.Status.OPEN, element__path__startswith=path
+        ).exclude(pk=suspicion.pk)
+        widened = list(below.values_list("pk", flat=True))
+        if widened:
+            links.extend(
+                SuspicionCase(suspicion=suspicion, case_id=case_id, reported_at=reported_at)
+                for case_id, reported_at in SuspicionCase.objects.filter(
+                    suspicion_id__in=widened
+                ).values_list("case_id", "reported_at")
+            )
+            Suspicion.objects.filter(pk__in=widened).update(
+                status=Suspicion.Status.WIDENED,
+                widened_to=suspicion,
+                decided_at=suspicion.raised_at,
+            )
+    SuspicionCase.objects.bulk_create(links, ignore_conflicts=True)
+    return suspicions
+
+
+def _decidable(suspicion: Suspicion) -> Suspicion:
+    suspicion = Suspicion.objects.select_for_update().select_related("element").get(pk=suspicion.pk)
+    if suspicion.status != Suspicion.Status.OPEN:
+        raise DetectionError(_("This suspected incident has already been decided."))
+    return suspicion
+
+
+@transaction.atomic
+def confirm_suspicion(
+    suspicion: Suspicion, *, title: str, text: str, impact: str, by: Agent
+) -> Incident:
+    """The supervisor confirms: an incident is declared on the element (the incidents app
+    then links the cases, holds them and tells the customers)."""
+    suspicion = _decidable(suspicion)
+    incident = declare_incident(
+        title=title, elements=[suspicion.element], text=text, impact=impact, by=by
+    )
+    suspicion.status, suspicion.incident = Suspicion.Status.CONFIRMED, incident
+    suspicion.decided_at, suspicion.decided_by = now(), by
+    suspicion.save(update_fields=["status", "incident", "decided_at", "decided_by"])
+    return incident
+
+
+@transaction.atomic
+def dismiss_suspicion(suspicion: Suspicion, *, by: Agent) -> Suspicion:
+    """Not an outage: the reports were the element's ordinary background. They are learned
+    as such (the element's rate rises, so the same burst no longer fires) and the window
+    starts afresh."""
+    suspicion = _decidable(suspicion)
+    at = now()
+    load = ElementLoad.objects.select_for_update().get(element_id=suspicion.element_id)
+    p = params()
+    times = {r[engine.CUSTOMER]: r[engine.TS] for r in load.recent}
+    for customer_id, reported_at in SuspicionCase.objects.filter(suspicion=suspicion).values_list(
+        "case__customer_id", "reported_at"
+    ):
+        times.setdefault(customer_id, reported_at.timestamp())
+    state = engine.Load([], load.weight, load.weight_at.timestamp(), load.since.timestamp())
+    engine.learn(state, times.values(), at.timestamp(), p)
+    load.recent, load.weight, load.weight_at, load.updated_at = [], state.weight, at, at
+    load.save(update_fields=LOAD_FIELDS)
+    suspicion.status, suspicion.decided_at, suspicion.decided_by = (
+        Suspicion.Status.DISMISSED,
+        at,
+        by,
+    )
+    suspicion.save(update_fields=["status", "decided_at", "decided_by"])
+    return suspicion

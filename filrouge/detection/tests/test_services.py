@@ -1,0 +1,221 @@
+"""Counting outage reports on the network and raising suspicions, on the database."""
+
+import datetime as dt
+
+import pytest
+import time_machine
+
+from filrouge.accounts.tests.factories import AgentFactory
+from filrouge.cases.models import Intent
+from filrouge.cases.tests.factories import make_case
+from filrouge.customers.tests.factories import LineFactory
+from filrouge.detection.models import ElementLoad, Suspicion
+from filrouge.detection.services import (
+    DetectionError,
+    confirm_suspicion,
+    dismiss_suspicion,
+    record_reports,
+)
+from filrouge.detection.tests.helpers import T0, customers_on, network, report, reports_at
+from filrouge.incidents.models import Incident
+from filrouge.incidents.services import IncidentError, declare_incident
+
+pytestmark = pytest.mark.django_db
+TEN_MINUTES = dt.timedelta(minutes=10)
+
+
+@pytest.fixture
+def net():
+    return network(pms=2, cables=3)
+
+
+def test_the_third_customer_on_one_cable_within_the_hour_raises_that_cable(net):
+    cable = net.cables[0][1]
+    cases = customers_on(cable, 3)
+
+    raised = reports_at(cases, T0, TEN_MINUTES)
+
+    assert [len(r) for r in raised] == [0, 0, 1]
+    suspicion = Suspicion.objects.get()
+    assert suspicion.element == cable
+    assert suspicion.customers == 3
+    assert suspicion.p_value < 1e-5
+    assert suspicion.raised_at == T0 + 2 * TEN_MINUTES
+    assert set(suspicion.cases.all()) == set(cases)
+
+
+def test_cases_opened_about_an_outage_are_counted_as_they_open(net):
+    cable = net.cables[1][0]
+    for minute in (0, 7, 19):
+        line = LineFactory(network_element=cable)
+        with time_machine.travel(T0 + dt.timedelta(minutes=minute), tick=False):
+            make_case(customer=line.customer, line=line, intent=Intent.OUTAGE)
+        make_case(customer=line.customer, intent=Intent.BILLING)  # not an outage: not counted
+
+    suspicion = Suspicion.objects.get()
+    assert suspicion.element == cable
+    assert suspicion.raised_at == T0 + dt.timedelta(minutes=19)
+    assert suspicion.cases.count() == 3
+
+
+def test_a_case_without_a_line_counts_against_every_active_line_of_its_customer(net):
+    cable = net.cables[0][0]
+    lines = [LineFactory(network_element=cable) for _i in range(3)]
+    cases = [make_case(customer=line.customer, intent=Intent.OTHER) for line in lines]
+
+    reports_at(cases, T0, TEN_MINUTES)
+
+    assert Suspicion.objects.get().element == cable
+
+
+def test_reports_spread_over_the_cables_of_one_pm_raise_the_pm(net):
+    pm, cables = net.pms[0], net.cables[0]
+    cases = [*customers_on(cables[0], 2), *customers_on(cables[1], 1), *customers_on(cables[2], 1)]
+
+    reports_at(cases, T0, TEN_MINUTES)
+
+    suspicion = Suspicion.objects.get()
+    assert suspicion.element == pm
+    assert suspicion.branches == 3  # a PM's background is higher: raised on the fourth
+    assert set(suspicion.cases.all()) == set(cases)
+
+
+def test_the_same_reports_two_pms_apart_raise_nothing(net):
+    # Two customers under each PM: no cable, PM or branch of the NRO has enough.
+    cases = [*customers_on(net.cables[0][0], 1), *customers_on(net.cables[0][1], 1)]
+    cases += [*customers_on(net.cables[1][0], 1), *customers_on(net.cables[1][1], 1)]
+
+    raised = reports_at(cases, T0, TEN_MINUTES)
+
+    assert raised == [[], [], [], []]  # the NRO: 4 reports over its 2 PMs is not enough there
+    assert not Suspicion.objects.exists()
+
+
+def test_an_open_suspicion_is_not_raised_again_and_gathers_the_new_cases(net):
+    cable = net.cables[0][2]
+    cases = customers_on(cable, 5)
+
+    raised = reports_at(cases, T0, TEN_MINUTES)
+
+    assert [len(r) for r in raised] == [0, 0, 1, 0, 0]
+    suspicion = Suspicion.objects.get()
+    assert set(suspicion.cases.all()) == set(cases)
+
+
+def test_nothing_is_raised_below_an_open_incident(net):
+    pm = net.pms[1]
+    declare_incident(title="Coupure fibre", elements=[pm], text="Nous cherchons.")
+
+    reports_at(customers_on(net.cables[1][0], 4), T0, TEN_MINUTES)
+
+    assert not Suspicion.objects.exists()
+
+
+def test_a_second_suspected_cable_widens_the_suspicion_to_their_pm(net):
+    first = customers_on(net.cables[0][0], 3)
+    reports_at(first, T0, dt.timedelta(minutes=2))
+    on_cable = Suspicion.objects.get()
+
+    more = [*customers_on(net.cables[0][1], 3), *customers_on(net.cables[0][2], 1)]
+    raised = reports_at(more, T0 + dt.timedelta(minutes=10), dt.timedelta(minutes=2))
+
+    on_pm = Suspicion.objects.get(status=Suspicion.Status.OPEN)
+    assert on_pm.element == net.pms[0]
+    assert [[s.element for s in r] for r in raised] == [
+        [],
+        [],
+        [net.cables[0][1], on_pm.element],
+        [],
+    ]
+    on_cable.refresh_from_db()
+    assert on_cable.status == Suspicion.Status.WIDENED
+    assert on_cable.widened_to == on_pm
+    assert Suspicion.objects.filter(status=Suspicion.Status.WIDENED).count() == 2
+    assert set(on_pm.cases.all()) == {*first, *more}
+
+
+def test_a_lone_report_beside_a_suspected_cable_does_not_widen_it(net):
+    reports_at(customers_on(net.cables[0][0], 5), T0, dt.timedelta(minutes=2))
+    reports_at(customers_on(net.cables[0][1], 1), T0 + dt.timedelta(minutes=12), TEN_MINUTES)
+
+    assert Suspicion.objects.get(status=Suspicion.Status.OPEN).element == net.cables[0][0]
+
+
+def test_a_dismissed_burst_is_learned_and_the_same_burst_no_longer_raises(net):
+    cable = net.cables[1][2]
+    reports_at(customers_on(cable, 3), T0, TEN_MINUTES)
+    suspicion = Suspicion.objects.get()
+    before = ElementLoad.objects.get(element=cable).weight
+
+    with time_machine.travel(T0 + dt.timedelta(minutes=30), tick=False):
+        dismiss_suspicion(suspicion, by=AgentFactory(role="lead"))
+
+    load = ElementLoad.objects.get(element=cable)
+    assert load.weight == pytest.approx(before + 3, abs=0.01)  # three reports, just now
+    assert load.recent == []
+    suspicion.refresh_from_db()
+    assert suspicion.status == Suspicion.Status.DISMISSED
+    raised = reports_at(customers_on(cable, 3), T0 + dt.timedelta(hours=2), TEN_MINUTES)
+    assert raised == [[], [], []]
+
+
+def test_confirming_declares_the_incident_on_the_element(net):
+    cable = net.cables[0][0]
+    cases = customers_on(cable, 3)
+    reports_at(cases, T0, TEN_MINUTES)
+    suspicion = Suspicion.objects.get()
+    lead = AgentFactory(role="lead")
+
+    incident = confirm_suspicion(
+        suspicion,
+        title="Coupure fibre rue Oberkampf",
+        text="Nous cherchons.",
+        impact="major",
+        by=lead,
+    )
+
+    assert list(incident.elements.all()) == [cable]
+    assert incident.status == Incident.Status.INVESTIGATING
+    suspicion.refresh_from_db()
+    assert (suspicion.status, suspicion.incident, suspicion.decided_by) == (
+        "confirmed",
+        incident,
+        lead,
+    )
+    # The incident explains what comes next on that cable: no new suspicion.
+    reports_at(customers_on(cable, 3), T0 + dt.timedelta(hours=2), TEN_MINUTES)
+    assert Suspicion.objects.count() == 1
+
+
+def test_a_decision_on_a_decided_suspicion_or_without_a_title_changes_nothing(net):
+    reports_at(customers_on(net.cables[0][0], 3), T0, TEN_MINUTES)
+    suspicion = Suspicion.objects.get()
+    lead = AgentFactory(role="lead")
+
+    with pytest.raises(IncidentError):
+        confirm_suspicion(suspicion, title=" ", text="Nous cherchons.", impact="major", by=lead)
+    assert not Incident.objects.exists()
+    suspicion.refresh_from_db()
+    assert suspicion.status == Suspicion.Status.OPEN
+
+    dismiss_suspicion(suspicion, by=lead)
+    with pytest.raises(DetectionError, match="déjà"):
+        confirm_suspicion(
+            suspicion, title="Coupure", text="Nous cherchons.", impact="major", by=lead
+        )
+    with pytest.raises(DetectionError):
+        dismiss_suspicion(suspicion, by=lead)
+    assert not Incident.objects.exists()
+
+
+def test_a_batch_costs_the_same_few_queries_whatever_its_size(
+    net, settings, django_assert_max_num_queries
+):
+    settings.DETECTION_MIN_CUSTOMERS = 1000  # count only: raising costs its own queries
+    cases = [c for row in net.cables for cable in row for c in customers_on(cable, 2)]
+    record_reports([report(c, T0 - dt.timedelta(hours=3)) for c in cases])  # the loads exist
+
+    # The lines, the loads locked, open suspicions, open incidents, the upsert (and the
+    # savepoint around it: the test runs in a transaction).
+    with django_assert_max_num_queries(7):
+        record_reports([report(c, T0 + dt.timedelta(seconds=i)) for i, c in enumerate(cases)])
