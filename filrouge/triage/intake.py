@@ -98,18 +98,7 @@ def event_data(
 ) -> dict:
     return {
         "message": filed.event.pk if filed.event else None,
-        "intent": a.intent,
-        "confidence": a.confidence,
-        "intents": a.intents,
-        "secondary": a.secondary,
-        "frustration": a.frustration,
-        "churn": a.churn_threat,
-        "escalation": a.escalation_threat,
-        "new_intervention": a.new_intervention,
-        "triggers": a.triggers,
-        "entities": a.entities,
-        "public_pii": a.public_pii,
-        "model": a.model_version,
+        **_reading(a),
         "why": decision.why,
         "changed": changed or {},
     }
@@ -202,3 +191,69 @@ def acknowledgement_text(incident, update) -> str:
         )
     )
     return "\n".join(lines)
+
+
+def backfill(*, batch: int = 1_000, limit: int | None = None) -> int:
+    """Read the customer messages no triage has read yet (the demo writes its timelines in bulk,
+    without the channels): one `triaged` event each, the reading only — old cases keep their
+    team, owner and priority. Returns how many were read."""
+    from filrouge.triage.analysis import Item, analyse_many
+
+    done, last = 0, 0
+    while limit is None or done < limit:
+        rows = list(
+            Event.objects.filter(kind=Event.Kind.MESSAGE_IN, case__isnull=False, pk__gt=last)
+            .order_by("pk")
+            .values("pk", "case_id", "customer_id", "channel", "data", "created_at")[:batch]
+        )
+        if not rows:
+            break
+        last = rows[-1]["pk"]
+        read = set(
+            Event.objects.filter(
+                kind=Event.Kind.TRIAGED, case_id__in={r["case_id"] for r in rows}
+            ).values_list("data__message", flat=True)
+        )
+        rows = [r for r in rows if r["pk"] not in read]
+        if limit is not None:
+            rows = rows[: limit - done]
+        if not rows:
+            continue
+        analyses = analyse_many(
+            [
+                Item(str(r["data"].get("body", "")), r["channel"], None, r["created_at"])
+                for r in rows
+            ]
+        )
+        Event.objects.bulk_create(
+            Event(
+                case_id=r["case_id"],
+                customer_id=r["customer_id"],
+                kind=Event.Kind.TRIAGED,
+                visibility=Event.Visibility.INTERNAL,
+                actor_label="system",
+                channel=r["channel"],
+                data={**_reading(a), "message": r["pk"], "why": [], "changed": {}},
+                created_at=r["created_at"],
+            )
+            for r, a in zip(rows, analyses, strict=True)
+        )
+        done += len(rows)
+    return done
+
+
+def _reading(a: "Analysis") -> dict:
+    return {
+        "intent": a.intent,
+        "confidence": a.confidence,
+        "intents": a.intents,
+        "secondary": a.secondary,
+        "frustration": a.frustration,
+        "churn": a.churn_threat,
+        "escalation": a.escalation_threat,
+        "new_intervention": a.new_intervention,
+        "triggers": a.triggers,
+        "entities": a.entities,
+        "public_pii": a.public_pii,
+        "model": a.model_version,
+    }

@@ -81,3 +81,17 @@ def test_train_adds_the_corrections_and_writes_the_next_version(tmp_path, settin
         assert store.current().header["version"] == 1  # the new file is the one used
     finally:
         store.forget()
+
+
+@pytest.mark.django_db
+def test_backfill_reads_the_messages_written_without_the_channels_once():
+    from filrouge.cases.models import Event
+
+    case = make_case(first_message="Ma box ne s'allume plus, je vais passer chez Free")
+    other = make_case(first_message="Je voudrais résilier mon abonnement")
+    assert run("backfill").strip() == "2 messages read."
+    reading = case.events.get(kind=Event.Kind.TRIAGED).data
+    assert reading["message"] == case.events.get(kind=Event.Kind.MESSAGE_IN).pk
+    assert reading["churn"] is True
+    assert other.events.get(kind=Event.Kind.TRIAGED).data["intent"] == "cancellation"
+    assert run("backfill").strip() == "0 messages read."

@@ -6,6 +6,9 @@
 - `analyse`: JSON lines `{"text": …, "channel": …}` on stdin (optionally
   `"public"`, `"at"` as ISO 8601), one JSON line per input on stdout, in order.
   A line that is not a JSON object gets `{"error": …}` and the rest goes on.
+- `backfill`: read the customer messages that no triage has read yet (the
+  demo writes its timelines in bulk, not through the channels): the reading
+  only, old cases keep their routing.
 - `eval`: per-intent precision, recall and F1 on the held-out set (or `--file`),
   the confusion matrix, churn and escalation precision/recall, and the speed.
 """
@@ -31,6 +34,8 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(dest="which", required=True)
         sub.add_parser("train", help="Shipped set + advisors' corrections → next model version.")
         sub.add_parser("analyse", help='JSON lines {"text", "channel"} in, one analysis out each.')
+        fill = sub.add_parser("backfill", help="Read the messages no triage has read (the demo's).")
+        fill.add_argument("--limit", type=int, help="At most this many messages.")
         ev = sub.add_parser("eval", help="Held-out scores, confusion matrix and speed.")
         ev.add_argument("--file", help="JSON lines with text, intent (churn, escalation).")
         ev.add_argument("--json", action="store_true", help="Print the figures as JSON.")
@@ -40,6 +45,12 @@ class Command(BaseCommand):
             return self._train()
         if which == "analyse":
             return self._analyse()
+        if which == "backfill":
+            from filrouge.triage.intake import backfill
+
+            read = backfill(limit=options.get("limit"))
+            self.stdout.write(f"{read} messages read.")
+            return None
         return self._eval(options)
 
     def _train(self) -> None:
