@@ -24,7 +24,9 @@ def test_a_line_below_the_incident_s_element_is_told_so_with_the_latest_update(
     case = make_case(customer=line.customer, line=line)
     incident = cut_in_paris11(w)
     post_update(incident, text="Les soudures reprennent demain à 8 h.", status="identified")
-    with django_assert_max_num_queries(6):
+    # The page's own, this panel's two, and one each for the other apps' panels of a
+    # case with a line (the incident card, the partner ticket).
+    with django_assert_max_num_queries(8):
         text = _page(case)
     assert f"Votre ligne {line.number} est touchée par un incident réseau" in text
     assert "Coupure fibre rue Oberkampf" in text
