@@ -77,6 +77,15 @@ def record(items: Sequence[Filed], analyses: "Sequence[Analysis]") -> list[Event
     for filed in items:  # hooks after ours (the detector) read the case as it now is
         for name, value in changed.get(filed.case.pk, {}).items():
             setattr(filed.case, f"{name}_id" if name in ("team", "owner") else name, value)
+    for pk, decision in decisions.items():  # say only what was done (a team may not exist)
+        done = changed.get(pk, {})
+        needs = {
+            "intent": "intent",
+            "team_churn": "team",
+            "team_intent": "team",
+            "senior_owner": "owner",
+        }
+        decision.why = [w for w in decision.why if w not in needs or needs[w] in done]
     events = [
         Event(
             case_id=filed.case.pk,
