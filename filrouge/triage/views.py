@@ -70,7 +70,7 @@ def card(request: HttpRequest, reference: str) -> HttpResponse:
     case = _case_or_404(reference)
     context = card_context(case)
     if context is None:
-        return HttpResponse("")
+        return HttpResponse(status=204)  # htmx keeps the page as it is
     return render(request, "triage/case_card.html", context)
 
 

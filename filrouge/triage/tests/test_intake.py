@@ -277,3 +277,10 @@ def test_the_suggested_answer_does_not_say_it_is_handled_when_the_fix_failed(
     page = client.get(reverse("triage:suggestion", args=[case.reference])).content.decode()
     assert incident.reference not in page
     assert "nouvelle intervention" in page
+
+
+def test_a_case_nobody_wrote_on_yet_has_no_card(client):
+    case = make_case(subject="Appel sortant")
+    client.force_login(AgentFactory())
+    response = client.get(reverse("triage:card", args=[case.reference]))
+    assert response.status_code == 204  # htmx leaves the page as it is
