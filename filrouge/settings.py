@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "filrouge.agent",
     "filrouge.portal",
     "filrouge.selfcare",
+    "filrouge.triage",
     "filrouge.statuspage",
     # After triage: its filing hook sets the intent the detector counts on.
     "filrouge.detection",
@@ -250,6 +251,17 @@ FILROUGE_CONTRACT_PATTERNS = _json_list(
         r"\bDEMO\d{7}\b",  # the demo operator's account numbers
         r"\bP[0-9A-F]{12}\b",  # prospect files (channels.identity)
     ],
+)
+# Triage (filrouge/triage): where the versioned intent model files live, and the
+# operator's line and contract number patterns (a JSON object {kind: [regex, ...]}).
+FILROUGE_TRIAGE_MODEL_DIR = Path(os.environ.get("FILROUGE_TRIAGE_MODEL_DIR", VAR_DIR / "triage"))
+FILROUGE_TRIAGE_NUMBER_PATTERNS = (
+    __import__("json").loads(os.environ["FILROUGE_TRIAGE_NUMBER_PATTERNS"])
+    if os.environ.get("FILROUGE_TRIAGE_NUMBER_PATTERNS")
+    else {
+        "line": [r"\b(?:FTTH|ADSL|VDSL|MOB)\d{8}\b"],
+        "contract": [r"\bDEMO\d{7}\b"],
+    }
 )
 FILROUGE_PRIVACY_ALLOWED = [
     v for v in os.environ.get("FILROUGE_PRIVACY_ALLOWED", "").split(",") if v.strip()

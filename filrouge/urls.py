@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("filrouge.appointments.urls")),
     path("", include("filrouge.fieldops.urls")),  # equipment sent, moves of house
     path("", include("filrouge.surveys.urls")),  # /suivi/<reference>/avis/ (survey)
+    path("", include("filrouge.triage.urls")),  # triage card: intent correction, suggestion
     path("", include("filrouge.tmf.urls")),  # /tmf-api/… (TMF621), partner tickets
     path("agent/incidents/", include("filrouge.incidents.urls")),
     path("agent/detection/", include("filrouge.detection.urls")),  # suspected incidents

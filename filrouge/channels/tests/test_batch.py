@@ -166,6 +166,9 @@ def _label(customer: Customer) -> str:
 
 
 def _data(event: Event) -> str:
+    if event.kind == Event.Kind.TRIAGED:
+        # A reading of the text, whose case references (and so the figures) follow the order.
+        return "reading"
     data = {k: v for k, v in event.data.items() if k not in IDS_IN_DATA}
     return TOKEN.sub("t=…", json.dumps(data, sort_keys=True))  # tracking tokens: per run
 
