@@ -84,13 +84,33 @@ def record_event(
     return event
 
 
-def allocate_references(year: int, count: int = 1) -> list[str]:
-    """Reserve `count` consecutive references for `year` (call inside a transaction).
+# The advisory lock under which PostgreSQL creates a year's reference sequence
+# (migration 0010): tests hold it to freeze an opening at that point.
+REFERENCE_LOCK = 7261001
 
-    One `UPDATE … RETURNING` takes the row lock and the numbers at once (the lock
-    is held until commit, so every case opening waits here in turn: one statement
-    is all it should cost); the year's first reference creates the row.
+
+def allocate_references(year: int, count: int = 1) -> list[str]:
+    """Reserve `count` references for `year`, in increasing order (inside a transaction).
+
+    On PostgreSQL they come from the year's sequence (`cases_next_references`, one
+    statement, no lock held until commit: concurrent openings never wait on each
+    other; a rolled-back opening leaves a gap). Elsewhere one `UPDATE … RETURNING` on
+    the year's counter row takes the numbers and the row lock at once.
     """
+    if connection.vendor == "postgresql":
+        numbers = _from_sequence(year, count)
+    else:
+        numbers = _from_counter(year, count)
+    return [f"FR-{year}-{n:06d}" for n in numbers]
+
+
+def _from_sequence(year: int, count: int) -> list[int]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT cases_next_references(%s, %s)", [year, count])
+        return sorted(n for (n,) in cursor.fetchall())
+
+
+def _from_counter(year: int, count: int) -> range:
     table = connection.ops.quote_name(ReferenceCounter._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -104,8 +124,7 @@ def allocate_references(year: int, count: int = 1) -> list[str]:
         end = counter.last + count
     else:
         end = row[0]
-    start = end - count + 1
-    return [f"FR-{year}-{n:06d}" for n in range(start, start + count)]
+    return range(end - count + 1, end + 1)
 
 
 def _locked(case: Case, expected_version: int | None) -> Case:
