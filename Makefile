@@ -21,6 +21,7 @@ run: install
 	DEBUG=1 $(BIN)/filrouge migrate --noinput
 	DEBUG=1 $(BIN)/filrouge demo --customers $${DEMO_CUSTOMERS:-2000} --if-empty
 	DEBUG=1 $(BIN)/filrouge triage backfill
+	DEBUG=1 $(BIN)/filrouge triage backfill --check
 	DEBUG=1 $(BIN)/filrouge appointments plan --days 21
 	DEBUG=1 $(BIN)/filrouge up
 

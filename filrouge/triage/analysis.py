@@ -5,8 +5,17 @@ vectorised together and scored in one sparse product; the rules and the entity
 patterns then run per message on the already-normalised text. Never raises on
 a text: empty, a megabyte, binary junk, emoji only or another language give a
 valid `Analysis` (intent `other`, confidence 0 when there is nothing French to
-read), in bounded time (the model reads the first 4,000 characters, entities
-the first 20,000).
+read), in bounded time.
+
+Limits on what is read (bad input, Quality section of issue 6):
+- only the first `MAX_TEXT` (20,000) characters of a message are analysed at all —
+  the model reads the first 4,000 of those, the frustration marks the first 2,000;
+- the quoted history of a reply ("Le … a écrit :", "> …", "-----Message d'origine-----")
+  is cut before reading, with the e-mail parser's own rule, so the customer's new words
+  are read, not the old ones they quote;
+- at most `MAX_ENTITIES` (50) entities per message, in the order they appear;
+- binary junk is read as text (bytes decoded, NUL removed), emoji only and other
+  languages give `other` with confidence 0.
 """
 
 import re
@@ -18,6 +27,7 @@ from functools import lru_cache
 from django.conf import settings
 from django.utils import timezone
 
+from filrouge.channels.email.parse import strip_quoted
 from filrouge.channels.social import privacy
 from filrouge.triage import classifier, lexicon, store
 from filrouge.triage.entities import Extractor
@@ -26,6 +36,13 @@ PUBLIC_CHANNELS = frozenset({"social", "x", "mastodon"})
 SECONDARY_THRESHOLD = 0.2  # another intent this likely is reported as a second topic
 FRAGMENT_THRESHOLD = 0.5  # ...and so is the clear topic of one of the message's sentences
 MAX_FRAGMENTS = 8
+MAX_TEXT = 20_000  # characters of a message analysed at all: a long letter, not a log file
+MAX_ENTITIES = 50  # entities kept per message: a person lists a few, a paste lists hundreds
+# A reply that quotes what it answers (the e-mail parser's rule decides what is cut).
+_QUOTE_HINT = re.compile(
+    r"^\s*>|a [ée]crit ?:|wrote:|message d'origine|original message|^\s*(?:de|from) ?:",
+    re.IGNORECASE | re.MULTILINE,
+)
 # Where one topic ends and another starts: sentence ends, and the words that add a topic.
 _SPLIT = re.compile(
     r"[.!?;\n]+|\b(?:et en plus|en plus|par ailleurs|au passage|d'autre part|autre chose|"
@@ -38,6 +55,21 @@ _FRENCH = frozenset(
         "le la les de des du je j pas mon ma mes est et a un une pour vous il on ne plus que "
         "qui en au avec sur c l d m n s t y ce cette suis ai depuis toujours rien bonjour "
         "merci internet box ligne facture votre vos nous"
+    ).split()
+)
+
+# Common words of the other languages customers write in (English, Spanish, Portuguese,
+# Italian, German), none of them a French word or a French customer's usual slang: a text
+# with more of these than French ones is not French ("mi factura de este mes" has two).
+_FOREIGN = frozenset(
+    (  # noqa: SIM905 - a word list reads better as a sentence
+        "the and is my to of for please you it have not with this that was are be from my "
+        "your can hello thanks thank why what when "
+        "el los las por favor mi tengo hola gracias buenos buenas dias este esta muy pero "
+        "hace funciona ayuda ayudenme factura desde senor usted "
+        "obrigado obrigada nao meu minha voce ola bom dia "
+        "della sono ho mio grazie buongiorno perche funziona "
+        "und ist nicht mein ich die der das bitte guten tag seit funktioniert mir sie"
     ).split()
 )
 
@@ -86,11 +118,15 @@ def extractor() -> Extractor:
 
 
 def _as_text(text: object) -> str:
+    """The words to read: text, at most `MAX_TEXT` characters, without a reply's quote."""
     if isinstance(text, bytes):
-        text = text.decode("utf-8", "replace")
+        text = text[: MAX_TEXT * 4].decode("utf-8", "replace")
     if not isinstance(text, str):
         text = "" if text is None else str(text)
-    return text.replace("\x00", "")
+    text = text[:MAX_TEXT].replace("\x00", "")
+    if _QUOTE_HINT.search(text):
+        text = strip_quoted(text)
+    return text
 
 
 _LETTERS = re.compile(r"[a-z]{2,}")
@@ -100,7 +136,9 @@ def _is_french(clean: str) -> bool:
     words = clean.split()
     if len(words) < 4:
         return True  # too short to tell: let the model read it
-    return sum(w in _FRENCH for w in words[:200]) * 10 >= min(len(words), 200)
+    head = words[:200]
+    french = sum(w in _FRENCH for w in head)
+    return french * 10 >= len(head) and french >= sum(w in _FOREIGN for w in head)
 
 
 def analyse(
@@ -153,7 +191,7 @@ def analyse_many(items: Sequence[Item]) -> list[Analysis]:
         ]
         reading = lexicon.read(normalised, text)
         public = item.public if item.public is not None else item.channel in PUBLIC_CHANNELS
-        entities = numbers.extract(text, item.at or moment)
+        entities = numbers.extract(text, item.at or moment)[:MAX_ENTITIES]
         pii = _pii(text) if public else []
         results.append(
             Analysis(

@@ -3,7 +3,9 @@
 The `case.side` slot holds a placeholder that htmx replaces with the card as
 soon as the page has loaded (`slot_context` costs no query, so the case page's
 query budget is untouched); the card itself (`card_context`) is one query: the
-latest `triaged` event of the case.
+latest `triaged` event of the case, and a second one for the advisor's correction
+of it, if any. The card's correction form posts with htmx and gets the card back
+(`views.correct`): only the card changes, never the rest of the case page.
 """
 
 from filrouge.cases.models import Event, Intent
@@ -24,6 +26,16 @@ def card_context(case) -> dict | None:
     if event is None:
         return None
     d = event.data
+    from filrouge.triage.models import TriageCorrection
+
+    corrected = (
+        TriageCorrection.objects.filter(case_id=case.pk, event_id=d.get("message"))
+        .select_related("by")
+        .order_by("-pk")
+        .first()
+        if d.get("message")
+        else None
+    )
     intents = sorted(d.get("intents", {}).items(), key=lambda kv: kv[1], reverse=True)
     return {
         "case": case,
@@ -36,6 +48,8 @@ def card_context(case) -> dict | None:
             if p >= 0.05
         ],
         "choices": Intent.choices,
+        "corrected": corrected,
+        "selected": corrected.intent if corrected else d.get("intent", ""),
         "triggers": d.get("triggers", {}),
         "why": d.get("why", []),
     }

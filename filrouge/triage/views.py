@@ -33,10 +33,16 @@ def correct(request: HttpRequest, reference: str, event_id: int) -> HttpResponse
         raise Http404
     intent = request.POST.get("intent", "")
     if intent not in Intent.values:
-        messages.error(request, _("Unknown intent: nothing was changed."))
-        return redirect("agent:case", reference=reference)
-    record_correction(case, reading, intent=intent, by=request.user)
-    messages.success(request, _("Intent corrected; the example will be used at the next training."))
+        note, level = _("Unknown intent: nothing was changed."), "error"
+    else:
+        record_correction(case, reading, intent=intent, by=request.user)
+        note, level = _("Intent corrected; the example will be used at the next training."), "ok"
+    if request.htmx:  # the card's form: the card comes back, the rest of the page stays
+        context = card_context(case) or {}
+        return render(
+            request, "triage/case_card.html", {**context, "note": note, "note_level": level}
+        )
+    (messages.success if level == "ok" else messages.error)(request, note)
     return redirect("agent:case", reference=reference)
 
 

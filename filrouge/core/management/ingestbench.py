@@ -16,7 +16,9 @@ On a PostgreSQL database seeded with `filrouge demo --customers N`:
    processes file the backlog (parse, identity, threading, landing on the case)
    and exit when it is empty. Reported: processed messages/s end to end, and
    the check that every unique message of the burst landed (one inbound row
-   processed, one `message_in` event each).
+   processed, one `message_in` event each), and how many of those messages
+   triage read ("messages filed read by triage: N of M": one `triaged` event
+   naming each; issue 6's "every inbound message is analysed").
 
 CPU seconds of each side (web processes, task workers, PostgreSQL backends,
 the load generator) are reported too: on a shared machine they say more than
@@ -37,7 +39,9 @@ import phonenumbers
 from django.conf import settings
 from django.core.management.base import CommandError
 from django.db import connection
-from django.db.models import Count
+from django.db.models import BigIntegerField, Count
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from filrouge.channels import burst
@@ -95,7 +99,10 @@ def _counts(since) -> dict[str, int]:
         )
         shared_events = cursor.fetchone()[0]
     by_state = dict(fresh.values_list("state").annotate(n=Count("pk")).order_by())
+    read, filed = triage_read(since)
     return {
+        "read_by_triage": read,
+        "filed_events": filed,
         "stored": sum(by_state.values()),
         "processed": by_state.get("processed", 0),
         "ignored": by_state.get("ignored", 0),
@@ -105,6 +112,28 @@ def _counts(since) -> dict[str, int]:
         "events_shared_by_two_messages": shared_events,
         "new_cases": fresh.filter(route="new_case").count(),
     }
+
+
+def triage_read(since) -> tuple[int, int]:
+    """(filed messages of the burst that triage read, filed messages): a message is read when
+    a `triaged` event names its `message_in` event (`data.message`)."""
+    from filrouge.cases.models import Event
+
+    landed = Event.objects.filter(
+        kind=Event.Kind.MESSAGE_IN,
+        pk__in=InboundMessage.objects.filter(received_at__gte=since, event__isnull=False).values(
+            "event_id"
+        ),
+    )
+    read = (
+        Event.objects.filter(kind=Event.Kind.TRIAGED, case_id__in=landed.values("case_id"))
+        .annotate(message=Cast(KeyTextTransform("message", "data"), BigIntegerField()))
+        .filter(message__in=landed.values("pk"))
+        .values("message")
+        .distinct()
+        .count()
+    )
+    return read, landed.count()
 
 
 def commits() -> int:
@@ -302,6 +331,8 @@ def run(
         and d["landed_events"] == d["processed"]
         and d["processed"] + d["ignored"] == d["stored"] == len(acknowledged)
     )
+    d["every_message_read"] = d["read_by_triage"] == d["filed_events"]
+    write(f"messages filed read by triage: {d['read_by_triage']:,} of {d['filed_events']:,}")
     result = {
         "date": date.today().isoformat(),  # noqa: DTZ011 (a file name, local day is right)
         "machine": info,
@@ -357,6 +388,8 @@ def markdown(result: dict) -> str:
         f"| every unique message landed once | {d['processed']:,} processed, "
         f"{d['ignored']:,} ignored, {d['failed']:,} failed, {d['received']:,} left"
         f"{ok(d['every_message_landed'])} | all |",
+        f"| messages filed read by triage | {d.get('read_by_triage', 0):,} of "
+        f"{d.get('filed_events', 0):,}{ok(d.get('every_message_read', False))} | all |",
         f"| new cases opened / threaded on an open case | {d['new_cases']:,} / "
         f"{d['processed'] - d['new_cases']:,} | |",
         f"| drain: CPU per message, workers + PostgreSQL | "

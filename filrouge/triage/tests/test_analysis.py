@@ -124,3 +124,53 @@ def test_the_training_set_is_what_the_generator_writes_and_big_enough():
     assert min(Counter(r["intent"] for r in shipped).values()) >= 150
     held = {r["text"] for r in store.heldout_rows()}
     assert not held & {r["text"] for r in shipped}
+
+
+def test_the_quoted_history_of_a_reply_is_not_read():
+    reply = (
+        "Merci, c'est réparé, tout fonctionne.\n\n"
+        "Le lun. 3 mars 2026 à 10:02, Service client <sc@filrouge.fr> a écrit :\n"
+        "> Nous sommes désolés. Vous voulez résilier ? Je vais passer chez Free, disiez-vous.\n"
+        "> C'est inadmissible !!!\n"
+    )
+    a = analyse(reply, channel="email")
+    valid(a)
+    assert a.churn_threat is False  # the threat is in the quote, not in the new words
+    assert a.frustration == 0
+    quoted_only = "> Je vais passer chez Free\n> je résilie"
+    assert analyse(quoted_only, channel="email").churn_threat is True  # nothing new: kept whole
+
+
+def test_only_the_first_20k_characters_are_read():
+    from filrouge.triage.analysis import MAX_TEXT
+
+    tail = " Je vais passer chez Free, je résilie !"
+    a = analyse("Bonjour, une question sur ma facture. " + "x" * MAX_TEXT + tail, channel="email")
+    valid(a)
+    assert a.churn_threat is False  # beyond the limit: documented, not read
+    assert analyse("Bonjour." + tail, channel="email").churn_threat is True
+
+
+def test_the_entity_list_is_capped():
+    from filrouge.triage.analysis import MAX_ENTITIES
+
+    numbers = " ".join(f"06 12 34 {n // 100:02d} {n % 100:02d}," for n in range(300))
+    started = time.process_time()
+    a = analyse("Voici les numéros : " + numbers, channel="email")
+    assert time.process_time() - started < 2.0
+    valid(a)
+    assert len(a.entities) == MAX_ENTITIES
+    assert a.entities[0]["value"] == "+33612340000"
+
+
+def test_emoji_only_and_other_languages_are_other_with_low_confidence_in_a_batch():
+    results = analyse_many(
+        [
+            Item("🙂🙂🙂🔥🔥📶❌❌"),
+            Item("Buenos días, mi factura de este mes es demasiado alta, por favor ayúdenme"),
+            Item("Добрый день, у меня не работает интернет уже три дня, помогите"),
+        ]
+    )
+    for a in results:
+        valid(a)
+        assert (a.intent, a.confidence) == ("other", 0.0)

@@ -50,7 +50,9 @@ def test_an_advisor_sees_the_reading_and_corrects_the_intent(open_page, live_ser
 
     card.locator("select[name=intent]").select_option("complaint")
     card.locator("button[type=submit]").click()
-    page.wait_for_url(f"{live_server.url}/agent/dossiers/{case.reference}/")
+    page.locator(".triage-card[data-corrected=complaint]").wait_for()  # the card, by htmx
+    assert page.url == f"{live_server.url}/agent/dossiers/{case.reference}/"
+    assert page.locator("#case .case-header").count() == 1  # the page around it stays
     assert TriageCorrection.objects.get().intent == "complaint"
     case.refresh_from_db()
     assert case.intent == "complaint"

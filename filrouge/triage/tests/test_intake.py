@@ -236,6 +236,49 @@ def test_one_click_correction_is_stored_as_a_labelled_example(client, customer, 
     assert case.events.filter(kind=Event.Kind.INTENT_CHANGED).count() == 1
 
 
+def test_the_card_targets_itself_not_the_case_page(client, customer, teams):
+    """The case page sets hx-target="this" on #case for its own forms: the card's slot and
+    form must name their own target, or the card would replace the whole page."""
+    event = send("anne@exemple.fr", "Plus d'internet depuis lundi")
+    client.force_login(AgentFactory())
+    page = client.get(reverse("agent:case", args=[event.case.reference])).content.decode()
+    slot = page[page.index('class="triage-slot"') :].split(">", 1)[0]
+    assert 'hx-target="this"' in slot
+    card = client.get(reverse("triage:card", args=[event.case.reference])).content.decode()
+    form = card[card.index('class="triage-correct"') - 400 :].split("<form", 1)[1].split(">")[0]
+    assert 'hx-target="closest .triage-card"' in form
+    assert 'hx-swap="outerHTML"' in form
+
+
+def test_a_correction_through_htmx_returns_only_the_card(client, customer, teams):
+    event = send("anne@exemple.fr", "Bonjour, je voudrais des renseignements.")
+    case = event.case
+    triaged = case.events.get(kind=Event.Kind.TRIAGED)
+    agent = AgentFactory(first_name="Lea", last_name="Martin")
+    client.force_login(agent)
+    url = reverse("triage:correct", args=[case.reference, triaged.pk])
+    response = client.post(url, {"intent": "sales"}, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.lstrip().startswith('<section class="card triage-card"')
+    assert 'id="case"' not in html  # the card, not the page
+    assert 'data-corrected="sales"' in html
+    assert "Lea Martin" in html
+    assert '<option value="sales" selected>' in html
+    assert TriageCorrection.objects.get().intent == "sales"
+
+
+def test_an_unknown_intent_through_htmx_says_so_in_the_card(client, customer, teams):
+    event = send("anne@exemple.fr", "Plus d'internet.")
+    triaged = event.case.events.get(kind=Event.Kind.TRIAGED)
+    client.force_login(AgentFactory())
+    url = reverse("triage:correct", args=[event.case.reference, triaged.pk])
+    response = client.post(url, {"intent": "pizza"}, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert "Motif inconnu" in response.content.decode()
+    assert TriageCorrection.objects.count() == 0
+
+
 def test_an_unknown_intent_changes_nothing(client, customer, teams):
     event = send("anne@exemple.fr", "Plus d'internet.")
     triaged = event.case.events.get(kind=Event.Kind.TRIAGED)

@@ -8,7 +8,8 @@
   A line that is not a JSON object gets `{"error": …}` and the rest goes on.
 - `backfill`: read the customer messages that no triage has read yet (the
   demo writes its timelines in bulk, not through the channels): the reading
-  only, old cases keep their routing.
+  only, old cases keep their routing. `backfill --check` reads nothing: it counts the
+  inbound messages and exits with an error (status 1) if any is still unread.
 - `eval`: per-intent precision, recall and F1 on the held-out set (or `--file`),
   the confusion matrix, churn and escalation precision/recall, and the speed.
 """
@@ -36,6 +37,11 @@ class Command(BaseCommand):
         sub.add_parser("analyse", help='JSON lines {"text", "channel"} in, one analysis out each.')
         fill = sub.add_parser("backfill", help="Read the messages no triage has read (the demo's).")
         fill.add_argument("--limit", type=int, help="At most this many messages.")
+        fill.add_argument(
+            "--check",
+            action="store_true",
+            help="Read nothing; fail if any inbound message is still unread.",
+        )
         ev = sub.add_parser("eval", help="Held-out scores, confusion matrix and speed.")
         ev.add_argument("--file", help="JSON lines with text, intent (churn, escalation).")
         ev.add_argument("--json", action="store_true", help="Print the figures as JSON.")
@@ -46,12 +52,25 @@ class Command(BaseCommand):
         if which == "analyse":
             return self._analyse()
         if which == "backfill":
-            from filrouge.triage.intake import backfill
-
-            read = backfill(limit=options.get("limit"))
-            self.stdout.write(f"{read} messages read.")
-            return None
+            return self._backfill(options)
         return self._eval(options)
+
+    def _backfill(self, options) -> None:
+        from filrouge.triage.intake import backfill, unread
+
+        if not options.get("check"):
+            started = time.perf_counter()
+            read = backfill(limit=options.get("limit"))
+            self.stdout.write(f"{read} messages read in {time.perf_counter() - started:.1f} s.")
+            return
+        total, left, first = unread()
+        if left:
+            raise CommandError(
+                f"{left} message(s) reçu(s) sur {total} pas encore lu(s) par le triage "
+                f"(premiers événements : {', '.join(map(str, first))}). "
+                "Lancez « filrouge triage backfill »."
+            )
+        self.stdout.write(f"All {total} inbound messages are read by triage.")
 
     def _train(self) -> None:
         from filrouge.triage.models import TriageCorrection
