@@ -8,19 +8,24 @@ costs about twenty queries each (lock, identity, threading, case, events, row);
 2. choose every case with the one threading function, `routing.choose_case`,
    fed with `BatchFacts`: the same answers as the live queries, preloaded for
    the whole batch (contact points one query per kind, active cases, the
-   cases named by references and reply ids);
+   cases named by references and reply ids, the weak signals of unknown
+   senders: `identity.MatchIndex`);
 3. write: the prospect files of unknown senders, the messages on existing
    cases (`cases.services.receive_messages`), the new cases
    (`cases.services.open_cases`: one block of references, the hooks once),
    the inbound rows in one statement (`core.bulk.bulk_set`), and the filing
    hooks once for the batch.
 
+A second message of the same customer (or sender, or case) must see what the
+first one did: it waits for another pass over the same steps, in the same
+transaction, after the first is filed.
+
 Anything unusual is left to `process_inbound`, one message at a time, so that
 its behaviour stays the only one: the parts of a long SMS, attachments,
 bounces and auto-replies, a sender who may be someone else (hints: the question
 to the sender, the possible matches), a message that reopens its case, a
-prospect merged meanwhile, and a second message of the same customer (or
-sender, or case) in the batch — it must see what the first one did. The
+prospect merged meanwhile, and any later message of the same customer (or
+sender, or case) as one of those, so that they are filed in order. The
 caller runs those after the batch commits (see `core.worker`), and files the
 whole batch one by one if the batch fails.
 """
@@ -34,7 +39,7 @@ from django.db.models import Q
 from filrouge.cases.models import ACTIVE_STATUSES, Case, Status
 from filrouge.cases.services import Opening, open_cases, receive_messages
 from filrouge.channels import filing
-from filrouge.channels.identity import Hint, new_prospects
+from filrouge.channels.identity import Hint, MatchIndex, clues, new_prospects, possible_matches
 from filrouge.channels.message import Message, ParseError, Sender
 from filrouge.channels.models import InboundMessage, OutboundMessage
 from filrouge.channels.routing import LIVE, MAX_ACTIVE, Route, choose_case
@@ -85,26 +90,36 @@ def process_batch(inbound_ids: Sequence[int]) -> Outcome:
     """File the messages `inbound_ids` together; what is unusual is left (`Outcome.left`).
 
     All or nothing: one transaction (a savepoint inside the caller's). A message
-    filed already is left alone, so a batch run twice files nothing twice.
+    filed already is left alone, so a batch run twice files nothing twice. A second
+    message of a customer (or sender, or case) waits for the next pass, which sees
+    what the first did — as many passes as one customer has messages in the batch.
     """
     outcome = Outcome()
     ids = list(dict.fromkeys(inbound_ids))
     with transaction.atomic():
-        # Parts of a long SMS are locked by their group first (process_inbound): not here.
-        rows = InboundMessage.objects.select_for_update().filter(pk__in=ids, group="")
-        rows_by_pk = {row.pk: row for row in rows.order_by("pk")}
-        outcome.left = [pk for pk in ids if pk not in rows_by_pk]
-        settled, parsed = _parse(list(rows_by_pk.values()), outcome)
-        plans = _route(parsed, outcome)
-        plans = _lock(plans, outcome)
-        items = _write(plans)
-        bulk_set([*settled, *(p.inbound for p in plans)], ROW_FIELDS)
-        filing.filed(items)
-    for inbound in [*settled, *(p.inbound for p in plans)]:
-        outcome.states[inbound.pk] = inbound.state
+        waiting = ids
+        while waiting:
+            waiting = _pass(waiting, outcome)
     left = set(outcome.left)
     outcome.left = [pk for pk in ids if pk in left]
     return outcome
+
+
+def _pass(ids: list[int], outcome: Outcome) -> list[int]:
+    """File what can be filed of `ids` at once; returns the ids that wait for this pass."""
+    # Parts of a long SMS are locked by their group first (process_inbound): not here.
+    rows = InboundMessage.objects.select_for_update().filter(pk__in=ids, group="")
+    rows_by_pk = {row.pk: row for row in rows.order_by("pk")}
+    outcome.left += [pk for pk in ids if pk not in rows_by_pk]
+    settled, parsed = _parse(list(rows_by_pk.values()), outcome)
+    plans, waiting = _route(parsed, outcome)
+    plans = _lock(plans, outcome)
+    items = _write(plans)
+    bulk_set([*settled, *(p.inbound for p in plans)], ROW_FIELDS)
+    filing.filed(items)
+    for inbound in [*settled, *(p.inbound for p in plans)]:
+        outcome.states[inbound.pk] = inbound.state
+    return waiting
 
 
 def _parse(
@@ -146,9 +161,14 @@ def _parse(
     return settled, parsed
 
 
-def _route(parsed: list[tuple[InboundMessage, Message]], outcome: Outcome) -> list[_Plan]:
+def _route(
+    parsed: list[tuple[InboundMessage, Message]], outcome: Outcome
+) -> tuple[list[_Plan], list[int]]:
+    """The plans of this pass, and the ids that wait for the next (a second message of a
+    customer, sender or case planned here). A message that shares one of those with a
+    message left to `process_inbound` is left too, so that they are filed in order."""
     facts = BatchFacts([message for _inbound, message in parsed])
-    plans, taken = [], set()
+    plans, waiting, planned, left = [], [], set(), set()
     for inbound, message in parsed:
         route = choose_case(message, facts)
         who = (
@@ -161,15 +181,18 @@ def _route(parsed: list[tuple[InboundMessage, Message]], outcome: Outcome) -> li
             route.hints
             or route.prospect is not None
             or not message.sender.address
-            or keys & taken
+            or keys & left
             or (route.case is not None and route.case.status in REOPENING)
         ):
             outcome.left.append(inbound.pk)
-            taken |= keys  # a later message of theirs must wait for this one too
+            left |= keys  # a later message of theirs must wait for this one too
             continue
-        taken |= keys
-        plans.append(_Plan(inbound, message, route, route.customer))
-    return plans
+        if keys & planned:
+            waiting.append(inbound.pk)
+        else:
+            plans.append(_Plan(inbound, message, route, route.customer))
+        planned |= keys
+    return plans, waiting
 
 
 def _lock(plans: list[_Plan], outcome: Outcome) -> list[_Plan]:
@@ -267,6 +290,8 @@ class BatchFacts:
         self._asked_references = references
         self._owners = _owners([m.sender for m in messages])
         self._active = _active_cases({c.pk for c in self._owners.values()})
+        self._messages = messages
+        self._matches: MatchIndex | None = None
 
     def thread_cases(self, channel: str, ids: tuple[str, ...]) -> dict[str, int]:
         return {i: self._threads[channel, i] for i in ids if (channel, i) in self._threads}
@@ -295,7 +320,12 @@ class BatchFacts:
         return self._active[customer.pk]
 
     def possible_matches(self, message: Message, *, sender: Customer | None) -> tuple[Hint, ...]:
-        return LIVE.possible_matches(message, sender=sender)
+        if self._matches is None:  # the weak signals of every sender not known as a customer
+            unknown = [
+                m for m in self._messages if (c := self.identify(m.sender)) is None or c.is_prospect
+            ]
+            self._matches = MatchIndex([clues(m) for m in unknown])
+        return possible_matches(message, sender=sender, index=self._matches)
 
 
 def _thread_cases(messages: Sequence[Message]) -> dict[tuple[str, str], int]:

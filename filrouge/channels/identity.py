@@ -160,15 +160,19 @@ def settle_prospect(customer: Customer) -> Customer:
     return live_customer(locked)
 
 
-def possible_matches(message: Message, *, sender: Customer | None) -> tuple[Hint, ...]:
+def possible_matches(
+    message: Message, *, sender: Customer | None, index: "MatchIndex | None" = None
+) -> tuple[Hint, ...]:
     """Existing customers (and cases) the message's weak signals point to, strongest first.
 
     Only real customers are suggested (never a prospect, nor the sender's own file),
-    each (customer, case) once.
+    each (customer, case) once. `index`: the lookups done for many messages at once
+    (`MatchIndex`, the batch filing's); without it, this message's alone.
     """
-    found = [*_by_reference(message), *_by_numbers(message), *_by_name(message.sender)]
+    found_in = clues(message)
+    index = index if index is not None and index.covers(found_in) else MatchIndex([found_in])
     hints, seen = [], set()
-    for hint in found:
+    for hint in index.hints(found_in):
         key = (hint.customer.pk, hint.case.pk if hint.case else None)
         if hint.customer.is_prospect or hint.customer.merged_into_id or key in seen:
             continue
@@ -179,16 +183,20 @@ def possible_matches(message: Message, *, sender: Customer | None) -> tuple[Hint
     return tuple(hints)
 
 
-def _by_reference(message: Message) -> list[Hint]:
+@dataclass(frozen=True)
+class Clues:
+    """A message's weak signals, as looked up: references, numbers, the sender's name."""
+
+    references: tuple[str, ...]  # the case and tracking references, once each
+    phones: tuple[str, ...]  # E.164 numbers typed in the text
+    words: tuple[str, ...]  # line or account numbers typed in the text, upper-case
+    names: frozenset[str]  # the display name folded, in either order ("last first")
+    shown_name: str  # the display name as written, for the hint
+
+
+def clues(message: Message) -> Clues:
     # A tracking link whose token did not check is no better than a bare reference.
     references = dict.fromkeys(r for r in (message.case_reference, message.tracking_reference) if r)
-    if not references:
-        return []
-    cases = Case.objects.select_related("customer").filter(reference__in=list(references))
-    return [Hint("reference", c.customer, c, c.reference) for c in cases]
-
-
-def _by_numbers(message: Message) -> list[Hint]:
     text = f"{message.subject}\n{message.text}"
     phones = []
     for typed in _PHONE.findall(text)[:MAX_NUMBERS]:
@@ -197,35 +205,87 @@ def _by_numbers(message: Message) -> list[Hint]:
         except InvalidContact:
             continue
     words = [w.upper() for w in _NUMBER.findall(text)[:MAX_NUMBERS]]
-    if not phones and not words:
-        return []
-    hints = []
-    lines = Line.objects.select_related("customer").filter(number__in=[*phones, *words])
-    hints += [Hint("line", line.customer, None, line.number) for line in lines]
-    for customer in Customer.objects.filter(account_number__in=words):
-        hints.append(Hint("account", customer, None, customer.account_number))
-    points = ContactPoint.objects.select_related("customer").filter(
-        kind=ContactPoint.Kind.PHONE, value__in=phones
-    )
-    hints += [Hint("phone", p.customer, None, p.display) for p in points]
-    return hints
+    name_words = message.sender.name.replace('"', "").split()
+    names: frozenset[str] = frozenset()
+    if len(name_words) >= 2:
+        first, last = " ".join(name_words[:-1]), name_words[-1]
+        names = frozenset(
+            {fold(f"{last} {first}"), fold(f"{name_words[0]} {' '.join(name_words[1:])}")}
+        )
+    return Clues(tuple(references), tuple(phones), tuple(words), names, " ".join(name_words))
 
 
-def _by_name(sender: Sender) -> list[Hint]:
-    """The display name equals exactly one real customer's name (in either order)."""
-    words = sender.name.replace('"', "").split()
-    if len(words) < 2:
-        return []
-    first, last = " ".join(words[:-1]), words[-1]
-    names = {fold(f"{last} {first}"), fold(f"{words[0]} {' '.join(words[1:])}")}
-    same = list(
-        Customer.objects.filter(
-            search_name__in=names, is_prospect=False, merged_into__isnull=True
-        ).order_by("pk")[:2]
-    )
-    if len(same) != 1:
-        return []  # nobody, or a name several customers share: no hint at all
-    return [Hint("name", same[0], None, " ".join(words))]
+class MatchIndex:
+    """The customers, lines, contact points and cases that the clues of many messages
+    name, in a fixed number of queries whatever their number (five at most)."""
+
+    def __init__(self, found: Sequence[Clues]) -> None:
+        self._references = {r for c in found for r in c.references}
+        self._numbers = {n for c in found for n in (*c.phones, *c.words)}
+        self._phones = {p for c in found for p in c.phones}
+        self._words = {w for c in found for w in c.words}
+        self._names = {n for c in found for n in c.names}
+        self.cases: dict[str, Case] = {}
+        if self._references:
+            named = Case.objects.select_related("customer").filter(
+                reference__in=self._references
+            )
+            self.cases = {case.reference: case for case in named}
+        self.lines: dict[str, Line] = {}
+        if self._numbers:
+            lines = Line.objects.select_related("customer").filter(number__in=self._numbers)
+            self.lines = {line.number: line for line in lines}
+        self.accounts: dict[str, Customer] = {}
+        if self._words:
+            accounts = Customer.objects.filter(account_number__in=self._words)
+            self.accounts = {customer.account_number: customer for customer in accounts}
+        self.points: dict[str, ContactPoint] = {}
+        if self._phones:
+            points = ContactPoint.objects.select_related("customer").filter(
+                kind=ContactPoint.Kind.PHONE, value__in=self._phones
+            )
+            self.points = {point.value: point for point in points}
+        # Names: who bears each (real customers only), then the files of the names borne
+        # by exactly one customer — a name several customers share is no hint at all.
+        self._bearers: dict[str, set[int]] = {}
+        self._named: dict[int, Customer] = {}
+        if self._names:
+            bearers = Customer.objects.filter(
+                search_name__in=self._names, is_prospect=False, merged_into__isnull=True
+            ).values_list("search_name", "pk")
+            for name, pk in bearers:
+                self._bearers.setdefault(name, set()).add(pk)
+            alone = {pk for c in found if len(pks := self._bearing(c)) == 1 for pk in pks}
+            self._named = {c.pk: c for c in Customer.objects.filter(pk__in=alone)} if alone else {}
+
+    def covers(self, found: Clues) -> bool:
+        """Whether these clues were looked up (asked for a message outside the batch: no)."""
+        return (
+            self._references.issuperset(found.references)
+            and self._phones.issuperset(found.phones)
+            and self._words.issuperset(found.words)
+            and self._names.issuperset(found.names)
+        )
+
+    def _bearing(self, found: Clues) -> set[int]:
+        return {pk for name in found.names for pk in self._bearers.get(name, ())}
+
+    def hints(self, found: Clues) -> list[Hint]:
+        hints = [
+            Hint("reference", case.customer, case, case.reference)
+            for r in found.references
+            if (case := self.cases.get(r)) is not None
+        ]
+        lines = {n: self.lines[n] for n in (*found.phones, *found.words) if n in self.lines}
+        hints += [Hint("line", line.customer, None, line.number) for line in lines.values()]
+        accounts = {w: self.accounts[w] for w in found.words if w in self.accounts}
+        hints += [Hint("account", c, None, c.account_number) for c in accounts.values()]
+        points = {p: self.points[p] for p in found.phones if p in self.points}
+        hints += [Hint("phone", p.customer, None, p.display) for p in points.values()]
+        bearing = self._bearing(found)
+        if len(bearing) == 1 and (customer := self._named.get(next(iter(bearing)))) is not None:
+            hints.append(Hint("name", customer, None, found.shown_name))
+        return hints
 
 
 def suggest_merge(prospect: Customer, hints: tuple[Hint, ...], *, on: Case | None = None) -> int:

@@ -263,11 +263,43 @@ def test_a_batch_files_every_message_as_the_one_by_one_path_does():
     assert left == {
         "0A00000000000006",  # the parts of a long SMS
         "0A00000000000011",
-        "m12@exemple.fr",  # Bruno's second message: it must see the first one's case
         "m13@exemple.fr",  # reopens Denis's resolved case
         "m14@exemple.fr",  # a line number: the unknown sender is asked who they are
     }
     assert states[InboundMessage.objects.get(external_id="bad").pk] == "failed"
+    # Bruno's second message went through a second pass of the batch, after his first one.
+    assert states[InboundMessage.objects.get(external_id="m12@exemple.fr").pk] == "processed"
+
+
+def test_a_customer_s_messages_in_one_batch_are_filed_in_order_by_successive_passes():
+    chloe = _customer("chloe@exemple.fr")
+    ids = [
+        _mail(1, "chloe@exemple.fr", "Panne", "Plus d'internet depuis ce matin."),
+        _mail(2, "autre@exemple.fr", "Facture", "Ma facture est fausse."),
+        _mail(3, "chloe@exemple.fr", "Panne", "Toujours pas d'internet, la box clignote."),
+        _mail(4, "chloe@exemple.fr", "Panne", "Et le téléphone fixe ne marche plus non plus."),
+    ]
+    outcome = process_batch(ids)
+    assert outcome.left == []
+    assert set(outcome.states.values()) == {"processed"}
+    rows = {r.pk: r for r in InboundMessage.objects.filter(pk__in=ids)}
+    # One case for Chloé: the first message opened it, the next two were threaded onto it.
+    assert rows[ids[0]].case_id == rows[ids[2]].case_id == rows[ids[3]].case_id
+    assert [rows[pk].route for pk in (ids[0], ids[2], ids[3])] == [
+        "new_case",
+        "followup",  # "toujours pas": it saw the case the first message opened
+        "same_topic",
+    ]
+    case = Case.objects.get(pk=rows[ids[0]].case_id)
+    assert case.customer == chloe
+    bodies = list(
+        case.events.filter(kind=Event.Kind.MESSAGE_IN).order_by("pk").values_list("data", flat=True)
+    )
+    assert [b["body"].split(",")[0] for b in bodies] == [
+        "Plus d'internet depuis ce matin.",
+        "Toujours pas d'internet",
+        "Et le téléphone fixe ne marche plus non plus.",
+    ]
 
 
 def test_the_hooks_are_called_once_for_the_whole_batch():
