@@ -227,9 +227,7 @@ class MatchIndex:
         self._names = {n for c in found for n in c.names}
         self.cases: dict[str, Case] = {}
         if self._references:
-            named = Case.objects.select_related("customer").filter(
-                reference__in=self._references
-            )
+            named = Case.objects.select_related("customer").filter(reference__in=self._references)
             self.cases = {case.reference: case for case in named}
         self.lines: dict[str, Line] = {}
         if self._numbers:
