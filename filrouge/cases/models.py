@@ -66,11 +66,14 @@ class Case(models.Model):
     """One customer problem. The row holds derived, indexed fields; the timeline is the truth."""
 
     reference = models.CharField(_("reference"), max_length=16, unique=True)
+    # customer, owner, team: no index of their own, the composite indexes below lead
+    # with them (every index is paid on each insert, and a storm inserts thousands).
     customer = models.ForeignKey(
         "customers.Customer",
         verbose_name=_("customer"),
         on_delete=models.PROTECT,
         related_name="cases",
+        db_index=False,
     )
     line = models.ForeignKey(
         "customers.Line",
@@ -97,9 +100,15 @@ class Case(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="owned_cases",
+        db_index=False,
     )
     team = models.ForeignKey(
-        "accounts.Team", verbose_name=_("team"), null=True, blank=True, on_delete=models.PROTECT
+        "accounts.Team",
+        verbose_name=_("team"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        db_index=False,
     )
     channel = models.CharField(
         _("first contact channel"), max_length=12, choices=Channel.choices, default=Channel.PHONE
@@ -228,11 +237,17 @@ class Event(models.Model):
         PUBLIC = "public", _("Visible to the customer")
         INTERNAL = "internal", _("Internal")
 
+    # case, customer: indexed by the composite indexes below, which lead with them.
     case = models.ForeignKey(
-        Case, null=True, blank=True, on_delete=models.PROTECT, related_name="events"
+        Case,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="events",
+        db_index=False,
     )
     customer = models.ForeignKey(
-        "customers.Customer", on_delete=models.PROTECT, related_name="events"
+        "customers.Customer", on_delete=models.PROTECT, related_name="events", db_index=False
     )
     kind = models.CharField(max_length=32, choices=Kind.choices)
     channel = models.CharField(max_length=12, choices=Channel.choices, blank=True)
