@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Min, Q
 from django.utils.translation import gettext as _
 
 from filrouge.accounts.models import Agent
@@ -262,10 +262,21 @@ def confirm_suspicion(
     suspicion: Suspicion, *, title: str, text: str, impact: str, by: Agent
 ) -> Incident:
     """The supervisor confirms: an incident is declared on the element (the incidents app
-    then links the cases, holds them and tells the customers)."""
+    then links the cases, holds them and tells the customers).
+
+    The incident starts at the first report that raised the suspicion, not at the
+    confirmation: the customers were cut from then, and their compensation counts from
+    then (`incidents.compensation`)."""
     suspicion = _decidable(suspicion)
+    first = SuspicionCase.objects.filter(suspicion=suspicion).aggregate(m=Min("reported_at"))["m"]
+    started_at = min(first or suspicion.raised_at, suspicion.raised_at, now())
     incident = declare_incident(
-        title=title, elements=[suspicion.element], text=text, impact=impact, by=by
+        title=title,
+        elements=[suspicion.element],
+        text=text,
+        impact=impact,
+        by=by,
+        started_at=started_at,
     )
     suspicion.status, suspicion.incident = Suspicion.Status.CONFIRMED, incident
     suspicion.decided_at, suspicion.decided_by = now(), by
