@@ -58,6 +58,7 @@ PUBLIC = Event.Visibility.PUBLIC
 INTERNAL = Event.Visibility.INTERNAL
 HELD_REASON = "waiting_network"
 AUTO_NOTICE = "incident_known"  # `data["auto"]` of the message telling a new case
+_CHECKED = "_incidents_checked"  # set on a case `link_new_cases` has looked at
 
 
 def link_affected_cases(incident: Incident, *, by: Agent | None = None) -> int:
@@ -203,6 +204,8 @@ def link_new_cases(cases: Sequence[Case]) -> list[Case]:
     ]
     if not wanted:
         return []
+    for case in wanted:  # the filing hook (`link_filed`) need not look at them again
+        setattr(case, _CHECKED, True)
     line_ids = {c.line_id for c in wanted if c.line_id}
     customers = {c.customer_id for c in wanted if not c.line_id}
     lines = list(
@@ -220,38 +223,36 @@ def link_new_cases(cases: Sequence[Case]) -> list[Case]:
     for line in lines:
         if line.customer_id in customers and line.pk in found:
             hit_of_customer.setdefault(line.customer_id, line.pk)
-    at = now()
-    incidents = {i.pk: i for i in found.values()}
-    by_incident: dict[int, list[Case]] = {}
-    via: dict[int, int] = {}  # case → the customer's line it is linked through
+    hits: list[tuple[Case, int]] = []  # (case, the affected line it is linked through)
     for case in wanted:
         line_id = case.line_id or hit_of_customer.get(case.customer_id)
-        if line_id is None or line_id not in found:
-            continue
-        if not case.line_id:
-            via[case.pk] = line_id
-        by_incident.setdefault(found[line_id].pk, []).append(case)
-    if not by_incident:
+        if line_id is not None and line_id in found:
+            hits.append((case, line_id))
+    if not hits:
         return []
     known = set(
-        IncidentCase.objects.filter(case_id__in=[c.pk for c in wanted]).values_list(
+        IncidentCase.objects.filter(case_id__in=[c.pk for c, _l in hits]).values_list(
             "incident_id", "case_id"
         )
     )  # linked already, or unlinked by an advisor: left alone
-    if via:
+    hits = [(c, line_id) for c, line_id in hits if (found[line_id].pk, c.pk) not in known]
+    via = {c.pk: line_id for c, line_id in hits if not c.line_id}
+    if via:  # the case names the line the incident hits
         Case.objects.bulk_update([Case(pk=pk, line_id=line) for pk, line in via.items()], ["line"])
+    incidents = {i.pk: i for i in found.values()}
+    by_incident: dict[int, list[Case]] = {}
+    for case, line_id in hits:
+        by_incident.setdefault(found[line_id].pk, []).append(case)
+    at = now()
     linked: list[Case] = []
     for incident_id, opened in by_incident.items():
-        opened = [c for c in opened if (incident_id, c.pk) not in known]
-        if not opened:
-            continue
         rows = list(
             Case.objects.select_for_update()
             .filter(pk__in=[c.pk for c in opened])
             .only("pk", "customer_id", "status", "version")
             .order_by("pk")
         )
-        _link(incidents[incident_id], rows, by=None, at=at, via_customer=set(via))
+        _link(incidents[incident_id], rows, by=None, at=at, via_customer=via.keys())
         for case in opened:
             case.refresh_from_db()
             tell_new_case(case, incidents[incident_id])
@@ -261,8 +262,13 @@ def link_new_cases(cases: Sequence[Case]) -> list[Case]:
 
 def link_filed(items: Sequence[Any]) -> None:
     """`channels.filing` hook, run last (after triage has read the message and set the intent):
-    a case that became an outage case is linked like a case opened with that intent."""
-    cases = {f.case.pk: f.case for f in items if f.case.intent == Intent.OUTAGE}
+    a case that became an outage case is linked like a case opened with that intent. Cases
+    the opening hook already looked at (opened with a line, or as outage) cost nothing."""
+    cases = {
+        f.case.pk: f.case
+        for f in items
+        if f.case.intent == Intent.OUTAGE and not getattr(f.case, _CHECKED, False)
+    }
     if cases:
         link_new_cases(list(cases.values()))
 

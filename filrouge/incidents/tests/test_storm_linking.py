@@ -183,3 +183,17 @@ def test_the_link_hook_runs_after_hooks_registered_after_it(tree, monkeypatch):
     assert order == ["triage", "last"]
     assert _linked_ids(incident) == {case.pk}
     assert Case.objects.get(pk=case.pk).line_id == line.pk
+
+
+def test_a_lineless_case_unlinked_by_an_advisor_is_not_linked_again(tree, agent):
+    _nro, pm, cable, _other = tree
+    case, _line = _lineless(cable)
+    incident = _declare(pm)
+    linking.unlink_case(Case.objects.get(pk=case.pk), by=agent)
+
+    post_update(incident, text="Technicien sur place.", status="identified")
+    linking.link_new_cases([Case.objects.get(pk=case.pk)])  # as the filing hook would
+
+    link = IncidentCase.objects.get(case=case)
+    assert link.unlinked_at is not None
+    assert Case.objects.get(pk=case.pk).status == Status.IN_PROGRESS
