@@ -24,16 +24,21 @@ TABLE = ElementLoad._meta.db_table
 
 
 def _state(recent, weight, prior, hourly, weight_at, since, *, top: bool) -> engine.Load:
+    """A load; its times as datetimes (the ORM) or already as epoch seconds (PostgreSQL)."""
     if hourly is None and top:
         hourly = [0.0] * 24
-    return engine.Load(recent, weight, weight_at.timestamp(), since.timestamp(), prior, hourly)
+    if not isinstance(weight_at, float):
+        weight_at, since = weight_at.timestamp(), since.timestamp()
+    return engine.Load(recent, weight, weight_at, since, prior, hourly)
 
 
 def _read(ids: list[int], tops: set[int]) -> dict[int, engine.Load]:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT element_id, recent, weight, prior, hourly, weight_at, since "  # noqa: S608
+                # The times as epoch seconds: no datetime parsed for each of 1,700 rows.
+                "SELECT element_id, recent, weight, prior, hourly, "  # noqa: S608
+                "extract(epoch FROM weight_at)::float8, extract(epoch FROM since)::float8 "
                 f"FROM {TABLE} WHERE element_id = ANY(%s::int[]) ORDER BY element_id FOR UPDATE",
                 ["{" + ",".join(map(str, ids)) + "}"],
             )

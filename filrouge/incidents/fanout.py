@@ -5,11 +5,15 @@
    `NoticeChunk` row (an id range) and one task per chunk, committed together. The
    web request that published the update does none of this.
 2. **Send a chunk** (`send_chunk`, a task): the chunk row is claimed with `SELECT …
-   FOR UPDATE SKIP LOCKED`; the `IncidentNotice` rows of its customers are inserted
-   (unique per update and customer: a re-run inserts nothing) and the pending ones
-   claimed the same way; in that one transaction each claimed customer gets a
-   `message_out` event (on the case the incident is linked to, else on the
-   customer's own timeline) and its delivery row, and the notices are marked sent.
+   FOR UPDATE SKIP LOCKED OF <chunk table>` — the chunk's row only: locking the
+   update and incident rows it is read with would make a second worker skip every
+   *other* chunk of the update too, as if taken. The `IncidentNotice` rows of its
+   customers are inserted (unique per update and customer; on PostgreSQL by one
+   `INSERT … SELECT … ON CONFLICT DO NOTHING`, so a re-run inserts nothing and no
+   id list goes through Python) and the pending ones claimed the same way; in that
+   one transaction each claimed customer gets a `message_out` event (on the case
+   the incident is linked to, else on the customer's own timeline) and its
+   delivery row, and the notices are marked sent.
    A worker killed mid-way commits nothing; a re-run, or a second worker, never
    sends a notice twice. The deliveries then go through the channels' own
    `deliver_outbound` (retries, dead letters), by one task per chunk.
@@ -119,7 +123,7 @@ def _enqueue(name: str, *args, run_after: datetime | None = None) -> None:
 def plan_notices(update_id: int) -> int:
     """Cut the affected customers into chunks, one task each; planned once per update."""
     update = (
-        IncidentUpdate.objects.select_for_update(skip_locked=True)
+        IncidentUpdate.objects.select_for_update(skip_locked=True, of=("self",))
         .select_related("incident")
         .filter(pk=update_id, notices_planned_at__isnull=True)
         .first()
@@ -150,7 +154,7 @@ def plan_notices(update_id: int) -> int:
 def send_chunk(chunk_id: int) -> int:
     """Tell the customers of one chunk; how many notices this run sent (0 on a re-run)."""
     chunk = (
-        NoticeChunk.objects.select_for_update(skip_locked=True)
+        NoticeChunk.objects.select_for_update(skip_locked=True, of=("self",))
         .select_related("update__incident")
         .filter(pk=chunk_id, state=NoticeChunk.State.PENDING)
         .first()
@@ -161,15 +165,9 @@ def send_chunk(chunk_id: int) -> int:
     update = chunk.update
     in_range = {"customer_id__gte": chunk.first_customer_id}
     in_range["customer_id__lte"] = chunk.last_customer_id
-    customer_ids = affected_customer_ids(
-        update.incident, chunk.first_customer_id, chunk.last_customer_id
-    )
-    IncidentNotice.objects.bulk_create(
-        [IncidentNotice(update=update, customer_id=pk, due_at=at) for pk in customer_ids],
-        ignore_conflicts=True,
-    )
+    write_notices(update, chunk.first_customer_id, chunk.last_customer_id, at=at)
     claimed = list(
-        IncidentNotice.objects.select_for_update(skip_locked=True)
+        IncidentNotice.objects.select_for_update(skip_locked=True, of=("self",))
         .filter(update=update, state=IncidentNotice.State.PENDING, due_at__lte=at, **in_range)
         .order_by("customer_id")
     )
@@ -190,6 +188,37 @@ def send_chunk(chunk_id: int) -> int:
     if outbound_ids:
         _enqueue("deliver_notices", outbound_ids)
     return len(outbound_ids)
+
+
+def write_notices(update: IncidentUpdate, first: int, last: int, *, at: datetime) -> None:
+    """The pending notices of the affected customers with ids in [first, last], once: a
+    notice already there (a re-run, another worker) is left as it is."""
+    if connection.vendor != "postgresql":
+        customer_ids = affected_customer_ids(update.incident, first, last)
+        IncidentNotice.objects.bulk_create(
+            [IncidentNotice(update=update, customer_id=pk, due_at=at) for pk in customer_ids],
+            ignore_conflicts=True,
+        )
+        return
+    elements, params = (
+        selectors.affected_elements(update.incident).values("pk").query.sql_with_params()
+    )
+    notice, customer = IncidentNotice._meta.db_table, Customer._meta.db_table
+    line = Line._meta.db_table
+    sql = (
+        f"INSERT INTO {notice} (update_id, customer_id, state, reason, channel, due_at) "  # noqa: S608 - our own tables; values are parameters
+        f"SELECT %s, c.id, %s, '', '', %s FROM {customer} c "
+        "WHERE c.id BETWEEN %s AND %s AND NOT c.is_prospect AND c.merged_into_id IS NULL "
+        f"AND EXISTS (SELECT 1 FROM {line} l WHERE l.customer_id = c.id AND l.status = %s "
+        f"AND l.network_element_id IN ({elements})) "
+        "ON CONFLICT DO NOTHING"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            [update.pk, IncidentNotice.State.PENDING, at, first, last, Line.Status.ACTIVE]
+            + list(params),
+        )
 
 
 @dataclass(frozen=True)

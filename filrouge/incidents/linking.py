@@ -12,6 +12,21 @@ A case opened later on an affected line is linked by the `cases.hooks` hook and
 told at once, on the channel it came from, what we know (the latest update and
 the estimated restoration).
 
+A customer who texts "no more internet" often opens a case with no line on it
+(an SMS names no line). Such a case is linked through the customer's **active
+line** under the incident's elements when its intent is `outage` — set by the
+channels' first guess or by triage — and the case takes that line (so its
+tracking page shows the incident and, later, the compensation). Three doors,
+so that no order of events misses it:
+
+1. declaring or updating an incident (`link_affected_cases`): one locking query
+   finds the cases on an affected line *or* line-less outage cases of a
+   customer with an affected active line; one UPDATE sets their lines;
+2. opening a case with intent `outage` (`link_new_cases`, a `cases.hooks` hook);
+3. filing a message whose case triage has just read as `outage`
+   (`link_filed`, a `channels.filing` hook registered with `last=True` so it runs
+   after triage whatever the order of the apps).
+
 On resolution the held cases go back to **in progress**, not resolved: the repair
 of the network ends the wait, not necessarily the customer's problem (a box to
 restart, a second fault on the same line — story C4), so an advisor checks with
@@ -19,19 +34,19 @@ the customer and resolves the case with them.
 """
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from functools import partial
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from filrouge.accounts.models import Agent
-from filrouge.cases.models import ACTIVE_STATUSES, Case, Event, Status
+from filrouge.cases.models import ACTIVE_STATUSES, Case, Event, Intent, Status
 from filrouge.cases.services import CaseError, change_status, record_contact, record_event
 from filrouge.core.clock import now
 from filrouge.customers.models import Line
@@ -43,25 +58,46 @@ PUBLIC = Event.Visibility.PUBLIC
 INTERNAL = Event.Visibility.INTERNAL
 HELD_REASON = "waiting_network"
 AUTO_NOTICE = "incident_known"  # `data["auto"]` of the message telling a new case
+_CHECKED = "_incidents_checked"  # set on a case `link_new_cases` has looked at
 
 
 def link_affected_cases(incident: Incident, *, by: Agent | None = None) -> int:
-    """Link every active case on an affected line not linked yet (nor unlinked by an advisor)."""
+    """Link every active case on an affected line not linked yet (nor unlinked by an advisor),
+    and every active outage case without a line whose customer has an affected active line
+    (which becomes the case's line)."""
+    elements = selectors.affected_elements(incident)
+    affected = Line.objects.filter(network_element__in=elements)
+    customer_line = Line.objects.filter(
+        customer_id=OuterRef("customer_id"), status=Line.Status.ACTIVE, network_element__in=elements
+    )
     cases = list(
         Case.objects.select_for_update()
+        .filter(status__in=ACTIVE_STATUSES)
         .filter(
-            status__in=ACTIVE_STATUSES,
-            line__network_element__in=selectors.affected_elements(incident),
+            Q(line_id__in=affected.values("pk"))
+            | Q(line__isnull=True, intent=Intent.OUTAGE) & Q(Exists(customer_line))
         )
-        .exclude(incident_links__incident=incident)
-        .only("pk", "customer_id", "status", "version")
+        .exclude(pk__in=IncidentCase.objects.filter(incident=incident).values("case_id"))
+        .only("pk", "customer_id", "status", "version", "line_id")
         .order_by("pk")
     )
-    _link(incident, cases, by=by, at=now())
+    lineless = [c.pk for c in cases if c.line_id is None]
+    if lineless:  # one UPDATE: each case takes its customer's affected line
+        Case.objects.filter(pk__in=lineless).update(
+            line_id=Subquery(customer_line.order_by("pk").values("pk")[:1])
+        )
+    _link(incident, cases, by=by, at=now(), via_customer=set(lineless))
     return len(cases)
 
 
-def _link(incident: Incident, cases: Sequence[Case], *, by: Agent | None, at: datetime) -> None:
+def _link(
+    incident: Incident,
+    cases: Sequence[Case],
+    *,
+    by: Agent | None,
+    at: datetime,
+    via_customer: Collection[int] = (),
+) -> None:
     if not cases:
         return
     IncidentCase.objects.bulk_create(
@@ -70,15 +106,10 @@ def _link(incident: Incident, cases: Sequence[Case], *, by: Agent | None, at: da
     )
     events: list[Event] = []
     for case in cases:
-        events.append(
-            _event(
-                case,
-                Event.Kind.INCIDENT_LINKED,
-                by,
-                at,
-                {"incident": incident.pk, "reference": incident.reference, "title": incident.title},
-            )
-        )
+        data = {"incident": incident.pk, "reference": incident.reference, "title": incident.title}
+        if case.pk in via_customer:
+            data["via"] = "customer_line"  # the case had no line: the customer's affected one
+        events.append(_event(case, Event.Kind.INCIDENT_LINKED, by, at, data))
         for before, after in _path_to_held(case.status):
             reason = HELD_REASON if after == Status.HELD else "incident_linked"
             data = {"from": before, "to": after, "reason": reason}
@@ -164,21 +195,56 @@ def unlink_case(case: Case, *, by: Agent, reason: str = "new_intervention_needed
     return link
 
 
-def link_new_cases(cases: Sequence[Case]) -> None:
-    """`cases.hooks.on_case_opened`: a case opened on an affected line is linked and told."""
-    line_ids = {c.line_id for c in cases if c.line_id and c.status in ACTIVE_STATUSES}
-    if not line_ids:
-        return
-    lines = Line.objects.filter(pk__in=line_ids).select_related("network_element")
-    found = selectors.open_incidents_for_lines(list(lines))
+def link_new_cases(cases: Sequence[Case]) -> list[Case]:
+    """`cases.hooks.on_case_opened`: a case opened on an affected line is linked and told; so is
+    an outage case without a line from a customer whose active line is affected (the case
+    takes that line). Returns the cases linked."""
+    wanted = [
+        c for c in cases if c.status in ACTIVE_STATUSES and (c.line_id or c.intent == Intent.OUTAGE)
+    ]
+    if not wanted:
+        return []
+    for case in wanted:  # the filing hook (`link_filed`) need not look at them again
+        setattr(case, _CHECKED, True)
+    line_ids = {c.line_id for c in wanted if c.line_id}
+    customers = {c.customer_id for c in wanted if not c.line_id}
+    lines = list(
+        Line.objects.filter(
+            Q(pk__in=line_ids)
+            | Q(customer_id__in=customers, status=Line.Status.ACTIVE, network_element__isnull=False)
+        )
+        .select_related("network_element")
+        .order_by("pk")
+    )
+    found = selectors.open_incidents_for_lines(lines)
     if not found:
-        return
-    at = now()
-    by_incident: dict[int, list[Case]] = {}
+        return []
+    hit_of_customer: dict[int, int] = {}  # customer → their first active line under an incident
+    for line in lines:
+        if line.customer_id in customers and line.pk in found:
+            hit_of_customer.setdefault(line.customer_id, line.pk)
+    hits: list[tuple[Case, int]] = []  # (case, the affected line it is linked through)
+    for case in wanted:
+        line_id = case.line_id or hit_of_customer.get(case.customer_id)
+        if line_id is not None and line_id in found:
+            hits.append((case, line_id))
+    if not hits:
+        return []
+    known = set(
+        IncidentCase.objects.filter(case_id__in=[c.pk for c, _l in hits]).values_list(
+            "incident_id", "case_id"
+        )
+    )  # linked already, or unlinked by an advisor: left alone
+    hits = [(c, line_id) for c, line_id in hits if (found[line_id].pk, c.pk) not in known]
+    via = {c.pk: line_id for c, line_id in hits if not c.line_id}
+    if via:  # the case names the line the incident hits
+        Case.objects.bulk_update([Case(pk=pk, line_id=line) for pk, line in via.items()], ["line"])
     incidents = {i.pk: i for i in found.values()}
-    for case in cases:
-        if case.line_id in found:
-            by_incident.setdefault(found[case.line_id].pk, []).append(case)
+    by_incident: dict[int, list[Case]] = {}
+    for case, line_id in hits:
+        by_incident.setdefault(found[line_id].pk, []).append(case)
+    at = now()
+    linked: list[Case] = []
     for incident_id, opened in by_incident.items():
         rows = list(
             Case.objects.select_for_update()
@@ -186,10 +252,25 @@ def link_new_cases(cases: Sequence[Case]) -> None:
             .only("pk", "customer_id", "status", "version")
             .order_by("pk")
         )
-        _link(incidents[incident_id], rows, by=None, at=at)
+        _link(incidents[incident_id], rows, by=None, at=at, via_customer=via.keys())
         for case in opened:
             case.refresh_from_db()
             tell_new_case(case, incidents[incident_id])
+            linked.append(case)
+    return linked
+
+
+def link_filed(items: Sequence[Any]) -> None:
+    """`channels.filing` hook, run last (after triage has read the message and set the intent):
+    a case that became an outage case is linked like a case opened with that intent. Cases
+    the opening hook already looked at (opened with a line, or as outage) cost nothing."""
+    cases = {
+        f.case.pk: f.case
+        for f in items
+        if f.case.intent == Intent.OUTAGE and not getattr(f.case, _CHECKED, False)
+    }
+    if cases:
+        link_new_cases(list(cases.values()))
 
 
 def tell_new_case(case: Case, incident: Incident) -> Event | None:

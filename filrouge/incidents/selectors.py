@@ -1,6 +1,9 @@
 """Reads on incidents: which lines an incident hits, which incident hits a line."""
 
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery, Sum
 
 from filrouge.cases.models import Case
 from filrouge.customers.models import Line
@@ -9,6 +12,7 @@ from filrouge.incidents.models import (
     CompensationProposal,
     Incident,
     IncidentCase,
+    IncidentNotice,
     IncidentUpdate,
 )
 from filrouge.network.models import NetworkElement
@@ -148,3 +152,109 @@ def _news(case: Case) -> dict | None:
 def case_incident(case: Case) -> dict | None:
     """For the advisor's banner: the incident the case is linked to and its latest update."""
     return _news(case)
+
+
+# --- The incident page's "told" and "compensations" summaries ---------------------------------
+
+DELIVERED = ("sent", "delivered", "read")  # handed to the provider, or further
+IN_FLIGHT = ("pending", "sending")
+UNDELIVERED = ("dead", "bounced")
+
+
+@dataclass
+class Told:
+    """How one update reached the affected customers (each a notice, unique per customer)."""
+
+    update: IncidentUpdate
+    sent: int = 0  # handed to the channel's provider (sent, delivered or read)
+    queued: int = 0  # waiting: the chunk's task, an SMS kept for 08:00, a delivery retrying
+    failed: int = 0  # given up by the channel (dead letter) or bounced
+    no_contact: int = 0  # no e-mail and no mobile reachable: nobody to tell
+    planned: bool = True  # False while the fan-out is not planned yet
+
+    @property
+    def total(self) -> int:
+        return self.sent + self.queued + self.failed + self.no_contact
+
+
+def told(incident: Incident) -> list[Told]:
+    """Per public update (newest first), how many affected customers were told: one query
+    for the notices, grouped, with their deliveries' states."""
+    sent = IncidentNotice.State.SENT
+    counts = {
+        row["update_id"]: row
+        for row in IncidentNotice.objects.filter(update__incident=incident)
+        .values("update_id")
+        .annotate(
+            sent=Count("pk", filter=Q(state=sent, message__delivery__state__in=DELIVERED)),
+            queued=Count(
+                "pk",
+                filter=Q(state=IncidentNotice.State.PENDING)
+                | Q(state=sent, message__delivery__state__in=IN_FLIGHT),
+            ),
+            failed=Count("pk", filter=Q(state=sent, message__delivery__state__in=UNDELIVERED)),
+            no_contact=Count("pk", filter=Q(state=IncidentNotice.State.SKIPPED)),
+        )
+        .order_by()
+    }
+    rows = []
+    for update in incident.updates.order_by("-published_at", "-pk"):
+        row = counts.get(update.pk, {})
+        rows.append(
+            Told(
+                update,
+                sent=row.get("sent", 0),
+                queued=row.get("queued", 0),
+                failed=row.get("failed", 0),
+                no_contact=row.get("no_contact", 0),
+                planned=update.notices_planned_at is not None,
+            )
+        )
+    return rows
+
+
+@dataclass
+class Owed:
+    """The compensation proposals of a resolved incident, per customer, with the totals."""
+
+    customers: list[dict] = field(default_factory=list)  # the first `limit`, largest first
+    lines: int = 0
+    customer_count: int = 0
+    owed_customers: int = 0  # customers with more than 0 €
+    total: Decimal = Decimal("0.00")
+    may_terminate: int = 0  # lines cut long enough to terminate without fees
+
+
+def owed(incident: Incident, *, limit: int = 100) -> Owed:
+    """Two queries: the totals, and the customers with the largest proposals."""
+    proposals = CompensationProposal.objects.filter(incident=incident)
+    totals = proposals.aggregate(
+        lines=Count("pk"),
+        customers=Count("customer_id", distinct=True),
+        owed_customers=Count("customer_id", distinct=True, filter=Q(amount__gt=0)),
+        total=Sum("amount"),
+        may_terminate=Count("pk", filter=Q(may_terminate=True)),
+    )
+    customers = list(
+        proposals.values(
+            "customer_id",
+            "customer__first_name",
+            "customer__last_name",
+            "customer__account_number",
+        )
+        .annotate(
+            lines=Count("pk"),
+            days=Max("full_days"),
+            amount=Sum("amount"),
+            may_terminate=Count("pk", filter=Q(may_terminate=True)),
+        )
+        .order_by("-amount", "customer__account_number")[:limit]
+    )
+    return Owed(
+        customers=customers,
+        lines=totals["lines"],
+        customer_count=totals["customers"],
+        owed_customers=totals["owed_customers"],
+        total=totals["total"] or Decimal("0.00"),
+        may_terminate=totals["may_terminate"],
+    )

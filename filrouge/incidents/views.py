@@ -70,7 +70,8 @@ def _detail(request: HttpRequest, incident: Incident, form: UpdateForm, status: 
         "updates": incident.updates.select_related("by"),
         "links": selectors.linked_cases(incident),
         "form": form,
-        "compensations": compensation.proposals(incident).count() if incident.is_over else 0,
+        "told": selectors.told(incident),
+        "owed": selectors.owed(incident) if incident.is_over else None,
     }
     template = "incidents/detail.html"
     if request.htmx:

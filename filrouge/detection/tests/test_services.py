@@ -183,6 +183,10 @@ def test_confirming_declares_the_incident_on_the_element(net):
 
     assert list(incident.elements.all()) == [cable]
     assert incident.status == Incident.Status.INVESTIGATING
+    # It started at the first report (T0), not at the confirmation: compensation counts
+    # from then.
+    assert incident.started_at == T0
+    assert incident.started_at < suspicion.raised_at < incident.created_at
     suspicion.refresh_from_db()
     assert (suspicion.status, suspicion.incident, suspicion.decided_by) == (
         "confirmed",

@@ -68,9 +68,15 @@ def test_confirming_declares_the_incident_with_the_edited_title(client, lead, su
     incident = Incident.objects.get()
     assert (incident.title, incident.impact) == ("Fibre coupée rue Oberkampf", "critical")
     assert incident.updates.get().text == "Un câble a été sectionné par des travaux."
-    assert f"Incident {incident.reference} déclaré" in response.content.decode()
+    page = response.content.decode()
+    assert f"Incident {incident.reference} déclaré" in page
+    detail = reverse("incidents:detail", args=[incident.reference])
+    assert f'href="{detail}"' in page  # the card links to the incident
+    assert "commencé au premier signalement" in page
+    assert incident.started_at == T0  # the first report, not the confirmation
     suspicion.refresh_from_db()
     assert suspicion.status == Suspicion.Status.CONFIRMED
+    assert f'href="{detail}"' in client.get(PAGE).content.decode()  # recently decided
 
 
 def test_confirming_without_a_title_says_why_and_declares_nothing(client, lead, suspicion):
