@@ -194,6 +194,11 @@ def _as_partner(ticket: PartnerTicket, body: dict) -> dict:
     return json.loads(answer)
 
 
+def idle(seconds: float) -> None:
+    """While a step waits for the worker (a seam: the tests deliver the events here)."""
+    time.sleep(seconds)
+
+
 def _wait_for(ticket: PartnerTicket, done: Callable[[PartnerTicket], bool], seconds: float) -> str:
     """Until the worker has delivered the partner's events to us; else poll the partner."""
     deadline = time.monotonic() + seconds
@@ -201,7 +206,7 @@ def _wait_for(ticket: PartnerTicket, done: Callable[[PartnerTicket], bool], seco
         ticket.refresh_from_db()
         if done(ticket):
             return "by the partner's event"
-        time.sleep(0.5)
+        idle(0.5)
     client.poll()
     ticket.refresh_from_db()
     return "by polling the partner: no event came"

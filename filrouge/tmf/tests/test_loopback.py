@@ -1,9 +1,9 @@
 """`filrouge tmf loopback` step by step, as the README has a new user run it, against a live
-server (real HTTP on loopback) with a worker thread delivering the partner's events."""
+server (real HTTP on loopback); while a step waits, the worker's job is done: the partner's
+events are POSTed to our listener."""
 
 import io
 import re
-import threading
 
 import pytest
 from django.core.management import call_command
@@ -15,9 +15,10 @@ from filrouge.cases.models import Case, Event, Status
 from filrouge.cases.services import change_status
 from filrouge.cases.tests.factories import make_case
 from filrouge.portal.links import tracking_path
-from filrouge.tmf import events
+from filrouge.tmf import loopback as loopback_module
 from filrouge.tmf.loopback import INFRA
-from filrouge.tmf.models import HubDelivery, PartnerTicket
+from filrouge.tmf.models import PartnerTicket
+from filrouge.tmf.tests.helpers import deliver_pending
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -29,21 +30,9 @@ def server(live_server, settings):
 
 
 @pytest.fixture
-def worker():
-    """What `filrouge worker` does for the TMF deliveries while `make run` is up."""
-    stop = threading.Event()
-
-    def loop():
-        while not stop.wait(0.2):
-            pending = HubDelivery.objects.filter(state=HubDelivery.State.PENDING)
-            for pk in pending.values_list("pk", flat=True):
-                events.deliver(pk)
-
-    thread = threading.Thread(target=loop, daemon=True)
-    thread.start()
-    yield
-    stop.set()
-    thread.join(5)
+def worker(monkeypatch):
+    """`make run`'s worker, run while a step waits for it."""
+    monkeypatch.setattr(loopback_module, "idle", lambda seconds: deliver_pending())
 
 
 def loopback(*args: str) -> str:
