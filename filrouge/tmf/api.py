@@ -12,7 +12,10 @@ services, answer. Every refusal is a TMF630 error body
 | a deactivated partner or account                              | 403    |
 | an unknown ticket, or one not entrusted to this partner       | 404    |
 | a status change TRANSITIONS does not allow                    | 409    |
-| a refused action (unknown customer, a field not yours to set) | 422    |
+| an attachment larger than TMF_ATTACHMENT_MAX_BYTES, a body   | 413    |
+| larger than Django's DATA_UPLOAD_MAX_MEMORY_SIZE              |        |
+| a refused action (unknown customer, a field not yours to set, | 422    |
+| an attachment by URL only or not PDF/JPEG/PNG)                |        |
 | too many calls this minute                                    | 429    |
 
 OpenAPI: /tmf-api/troubleTicket/v5/openapi.json (also merged into /api/v1/openapi.json).
@@ -20,6 +23,7 @@ OpenAPI: /tmf-api/troubleTicket/v5/openapi.json (also merged into /api/v1/openap
 
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -44,6 +48,7 @@ REASONS = {
     403: "Forbidden",
     404: "Not Found",
     409: "Conflict",
+    413: "Payload Too Large",
     422: "Unprocessable Entity",
     429: "Too Many Requests",
 }
@@ -111,6 +116,13 @@ def _http_error(request, exc: HttpError):
     return error(request, exc.status_code, "error", str(exc.message))
 
 
+@api.exception_handler(RequestDataTooBig)
+def _too_big(request, exc):
+    return error(
+        request, 413, "payloadTooLarge", _("The request body is too large (attachments?).")
+    )
+
+
 @api.exception_handler(StaleCase)
 def _stale(request, exc):
     return error(request, 409, "conflict", str(exc))
@@ -148,6 +160,22 @@ class TicketListQuery(Schema):
 
 
 FILTERS = {"fields", "offset", "limit", "status", "severity", "priority", "ticketType"}
+# requestedResolutionDate=… and its .gt/.gte/.lt/.lte forms (TMF630 filtering).
+DATE_FILTERS = {
+    f"requestedResolutionDate{suffix}": f"tmf_facts__requested_resolution{lookup}"
+    for suffix, lookup in [("", ""), (".gt", "__gt"), (".gte", "__gte"), (".lt", "__lt"),
+                           (".lte", "__lte")]
+}  # fmt: skip
+
+
+def _date_filters(request: HttpRequest) -> dict[str, Any]:
+    found = {}
+    for name, lookup in DATE_FILTERS.items():
+        if name in request.GET:
+            found[lookup] = services.parse_date(request.GET[name], name)
+            if found[lookup] is None:
+                raise TmfError(400, "invalidDate", _("%(name)s is not a date.") % {"name": name})
+    return found
 
 
 @api.get(
@@ -157,14 +185,14 @@ FILTERS = {"fields", "offset", "limit", "status", "severity", "priority", "ticke
     tags=["troubleTicket"],
 )
 def list_tickets(request: HttpRequest, query: Query[TicketListQuery]):
-    unknown = sorted(set(request.GET) - FILTERS)
+    unknown = sorted(set(request.GET) - FILTERS - set(DATE_FILTERS))
     if unknown:
         raise TmfError(
             400,
             "invalidFilter",
             _("Cannot filter on: %(names)s.") % {"names": ", ".join(unknown)},
         )
-    filters: dict[str, Any] = {}
+    filters: dict[str, Any] = _date_filters(request)
     if query.status:
         filters["status"] = query.status
     if query.ticketType:
@@ -193,6 +221,10 @@ def _base(request: HttpRequest) -> str:
     return request.build_absolute_uri(BASE_V4 if request.path.startswith(BASE_V4) else BASE)
 
 
+# What a new ticket shows only once read back (its events, documents, facts).
+READ_BACK = ("note", "attachment", "requestedResolutionDate", "troubleTicketRelationship")
+
+
 @api.post(
     "/troubleTicket",
     response={201: s.TroubleTicket, **ERRORS},
@@ -203,7 +235,7 @@ def create_ticket(request: HttpRequest, payload: s.TroubleTicketCreate):
     caller = caller_of(request)
     data = payload.model_dump(exclude_none=True, by_alias=True)
     case = services.open_ticket(caller, data)
-    if data.get("note"):
+    if any(data.get(name) for name in READ_BACK):
         (body,) = selectors.tickets([case], caller=caller, fields=None, base=_base(request))
     else:  # nothing on its timeline a ticket shows yet: no need to read it back
         refs = [(caller.label, case.their_reference)] if caller.partner else []  # type: ignore[attr-defined]

@@ -15,11 +15,13 @@
 | relatedParty[]            | the customer (account number; its name for the operator only) |
 | relatedEntity[]           | the line (its number)                                       |
 | externalIdentifier[]      | each partner's own reference for the case                   |
-| attachment[], troubleTicketRelationship[], requestedResolutionDate | not kept: always empty |
+| attachment[]              | the case's documents (a partner's: those sent to this API)  |
+| requestedResolutionDate   | `TicketFacts.requested_resolution`, the date asked for      |
+| troubleTicketRelationship[] | `TicketFacts.relationships`: other tickets' ids, and how  |
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from filrouge.accounts.models import Agent
@@ -85,7 +87,7 @@ class Caller:
 
 
 def iso(moment: datetime | None) -> str | None:
-    return moment.isoformat().replace("+00:00", "Z") if moment else None
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z") if moment else None
 
 
 def href(base: str, reference: str) -> str:
@@ -123,12 +125,15 @@ def ticket(
     fields: frozenset[str] | None = None,
     events: list[Event] = (),  # type: ignore[assignment]
     external_ids: list[tuple[str, str]] = (),  # type: ignore[assignment]
+    facts: tuple[datetime | None, list] | None = None,
+    attachments: list[dict[str, Any]] = (),  # type: ignore[assignment]
 ) -> dict[str, Any]:
     """The TroubleTicket for `case`, limited to `fields` (None: all of them).
 
     `events` are the case's status changes and notes (oldest first) and
-    `external_ids` the (partner name, their reference) pairs the caller may see:
-    the selectors fetch both for a whole page at once.
+    `external_ids` the (partner name, their reference) pairs the caller may see,
+    `facts` the requested date and relationships (`TicketFacts`), `attachments` the
+    documents as TMF attachments: the selectors fetch them for a whole page at once.
     """
     full = fields is None
     wanted = FIELDS_SET if fields is None else fields
@@ -147,10 +152,13 @@ def ticket(
         "creationDate": iso(case.created_at),
         "lastUpdate": iso(case.updated_at),
         "expectedResolutionDate": iso(case.next_step_due),
-        "requestedResolutionDate": None,
+        "requestedResolutionDate": iso(facts[0]) if facts else None,
         "resolutionDate": iso(case.resolved_at),
-        "attachment": [],
-        "troubleTicketRelationship": [],
+        "attachment": list(attachments),
+        "troubleTicketRelationship": [
+            {**r, "href": f"{base}/troubleTicket/{r['id']}", "@type": "TroubleTicketRelationship"}
+            for r in (facts[1] if facts else [])
+        ],
     }
     if wanted & EVENT_FIELDS:
         changes = [e for e in events if e.kind == Event.Kind.STATUS_CHANGED]

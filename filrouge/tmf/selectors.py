@@ -13,6 +13,8 @@ from django.db.models import F, QuerySet
 
 from filrouge.cases.models import Case, Event
 from filrouge.partners.models import PartnerCase
+from filrouge.tmf import attachments as files
+from filrouge.tmf.models import TicketFacts
 from filrouge.tmf.resource import EVENT_FIELDS, FIELDS, Caller, ticket
 
 PARTNER_NOTES = [Event.Kind.STATUS_CHANGED, Event.Kind.PARTNER_NOTE]
@@ -36,13 +38,15 @@ TICKET_COLUMNS = (
     "reference", "subject", "intent", "status", "priority", "channel", "next_step",
     "next_step_due", "created_at", "updated_at", "resolved_at", "version", "line_id",
     "customer_id", "customer__account_number", "customer__first_name",
-    "customer__last_name", "line__number",
+    "customer__last_name", "line__number", "tmf_facts__requested_resolution",
+    "tmf_facts__relationships",
 )  # fmt: skip
+FACT_FIELDS = {"requestedResolutionDate", "troubleTicketRelationship"}
 
 
 def visible_cases(caller: Caller) -> QuerySet[Case]:
     """The cases the caller may see: a partner's entrusted ones, or all of them."""
-    cases = Case.objects.select_related("customer", "line").only(*TICKET_COLUMNS)
+    cases = Case.objects.select_related("customer", "line", "tmf_facts").only(*TICKET_COLUMNS)
     if caller.partner is not None:
         # One join: the grant's reference rides along (the filter and the annotation share it).
         cases = cases.filter(partner_grants__partner=caller.partner).annotate(
@@ -113,6 +117,13 @@ def tickets(
             grants = grants.exclude(external_id="")
             for case_id, name, ref in grants.values_list("case_id", "partner__name", "external_id"):
                 references[case_id].append((name, ref))
+    documents: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    if cases and "attachment" in wanted:
+        rows = files.visible(caller).filter(
+            case_id__in=[c.pk for c in cases] if ids is None else ids
+        )
+        for row in rows.order_by("created_at", "pk").values_list(*files.ROW):
+            documents[row[1]].append(files.as_attachment(row))
     return [
         ticket(
             case,
@@ -121,6 +132,17 @@ def tickets(
             fields=fields,
             events=events[case.pk],
             external_ids=references[case.pk],
+            facts=facts_of(case) if wanted & FACT_FIELDS else None,
+            attachments=documents[case.pk],
         )
         for case in cases
     ]
+
+
+def facts_of(case: Case) -> tuple[Any, list] | None:
+    """The requested date and relationships (joined with the case: no query)."""
+    try:
+        facts: TicketFacts = case.tmf_facts  # type: ignore[attr-defined]
+    except TicketFacts.DoesNotExist:
+        return None
+    return (facts.requested_resolution, facts.relationships or [])
