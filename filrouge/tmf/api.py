@@ -15,7 +15,8 @@ services, answer. Every refusal is a TMF630 error body
 | an attachment larger than TMF_ATTACHMENT_MAX_BYTES, a body   | 413    |
 | larger than Django's DATA_UPLOAD_MAX_MEMORY_SIZE              |        |
 | a refused action (unknown customer, a field not yours to set, | 422    |
-| an attachment by URL only or not PDF/JPEG/PNG)                |        |
+| an attachment by URL only or not PDF/JPEG/PNG, a hub callback |        |
+| whose host is not in TMF_CALLBACK_HOSTS)                      |        |
 | too many calls this minute                                    | 429    |
 
 OpenAPI: /tmf-api/troubleTicket/v5/openapi.json (also merged into /api/v1/openapi.json).
@@ -33,8 +34,8 @@ from pydantic import Field
 
 from filrouge.cases.models import Status
 from filrouge.cases.services import CaseError, StaleCase
+from filrouge.tmf import callbacks, selectors, services
 from filrouge.tmf import schemas as s
-from filrouge.tmf import selectors, services
 from filrouge.tmf.auth import TmfBearer
 from filrouge.tmf.models import Hub
 from filrouge.tmf.resource import ALWAYS, FIELDS, PRIORITIES, SEVERITIES, Caller, ticket
@@ -297,6 +298,13 @@ def delete_ticket(request: HttpRequest, id: str):  # noqa: A002
 )
 def register_hub(request: HttpRequest, payload: s.TmfHubIn):
     caller = caller_of(request)
+    if not callbacks.allowed(payload.callback):
+        raise TmfError(
+            422,
+            "callbackNotAllowed",
+            _("We do not send events to this address: its host is not among the allowed "
+              "ones (TMF_CALLBACK_HOSTS)."),
+        )  # fmt: skip
     hub = Hub.objects.create(
         partner=caller.partner,
         callback=payload.callback,
