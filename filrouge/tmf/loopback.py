@@ -35,7 +35,7 @@ from filrouge.accounts.models import Agent, ApiToken
 from filrouge.accounts.tokens import create_api_token
 from filrouge.cases.models import Case, Status
 from filrouge.core.clock import now
-from filrouge.partners.models import Partner
+from filrouge.partners.models import PARTNER_FILE_PREFIX, Partner
 from filrouge.partners.services import add_partner
 from filrouge.portal.links import tracking_url
 from filrouge.tmf import client
@@ -69,7 +69,7 @@ def _open_case(reference: str) -> Case:
         cases.filter(reference=reference.strip().upper())
         if reference
         else cases.exclude(tmf_tickets__isnull=False).exclude(
-            customer__account_number__startswith="PARTNER-"
+            customer__account_number__startswith=PARTNER_FILE_PREFIX
         )
     )
     case = cases.select_related("owner").order_by("-updated_at").first()

@@ -22,7 +22,7 @@
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from filrouge.accounts.models import Agent
 from filrouge.cases.models import Case, Event, Priority
@@ -117,23 +117,58 @@ def status_change_of(event: Event) -> dict[str, Any]:
     }
 
 
+class TicketRow(NamedTuple):
+    """What a ticket reads of a case, its customer, line and facts: one row of the list's
+    SQL statement (plain values, no model objects)."""
+
+    pk: int
+    reference: str
+    subject: str
+    intent: str
+    status: str
+    priority: int
+    channel: str
+    next_step_due: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    resolved_at: datetime | None
+    line_number: str | None
+    account_number: str
+    first_name: str
+    last_name: str
+    requested_resolution: datetime | None
+    relationships: list | None
+    their_reference: str
+
+    @classmethod
+    def of(cls, case: Case, *, their_reference: str = "") -> "TicketRow":
+        """The row of a case already in memory (its customer and line loaded with it)."""
+        customer = case.customer
+        return cls(
+            case.pk, case.reference, case.subject, case.intent, case.status, case.priority,
+            case.channel, case.next_step_due, case.created_at, case.updated_at,
+            case.resolved_at, case.line.number if case.line_id else None,
+            customer.account_number, customer.first_name, customer.last_name, None, None,
+            their_reference,
+        )  # fmt: skip
+
+
 def ticket(
-    case: Case,
+    case: TicketRow,
     *,
     base: str,
     caller: Caller,
     fields: frozenset[str] | None = None,
     events: list[Event] = (),  # type: ignore[assignment]
     external_ids: list[tuple[str, str]] = (),  # type: ignore[assignment]
-    facts: tuple[datetime | None, list] | None = None,
     attachments: list[dict[str, Any]] = (),  # type: ignore[assignment]
 ) -> dict[str, Any]:
-    """The TroubleTicket for `case`, limited to `fields` (None: all of them).
+    """The TroubleTicket of a case's row, limited to `fields` (None: all of them).
 
     `events` are the case's status changes and notes (oldest first) and
     `external_ids` the (partner name, their reference) pairs the caller may see,
-    `facts` the requested date and relationships (`TicketFacts`), `attachments` the
-    documents as TMF attachments: the selectors fetch them for a whole page at once.
+    `attachments` the documents as TMF attachments: the selectors fetch them for a
+    whole page at once.
     """
     full = fields is None
     wanted = FIELDS_SET if fields is None else fields
@@ -152,12 +187,12 @@ def ticket(
         "creationDate": iso(case.created_at),
         "lastUpdate": iso(case.updated_at),
         "expectedResolutionDate": iso(case.next_step_due),
-        "requestedResolutionDate": iso(facts[0]) if facts else None,
+        "requestedResolutionDate": iso(case.requested_resolution),
         "resolutionDate": iso(case.resolved_at),
         "attachment": list(attachments),
         "troubleTicketRelationship": [
             {**r, "href": f"{base}/troubleTicket/{r['id']}", "@type": "TroubleTicketRelationship"}
-            for r in (facts[1] if facts else [])
+            for r in (case.relationships or [])
         ],
     }
     if wanted & EVENT_FIELDS:
@@ -184,24 +219,24 @@ def ticket(
     return {name: out[name] for name in ORDER if name in wanted or name in ALWAYS}
 
 
-def _related_entities(case: Case) -> list[dict[str, Any]]:
-    if case.line_id is None:
+def _related_entities(case: TicketRow) -> list[dict[str, Any]]:
+    if case.line_number is None:
         return []
     return [
         {
             "role": "line",
-            "entity": {"id": case.line.number, "@referredType": "Resource", "@type": "EntityRef"},
+            "entity": {"id": case.line_number, "@referredType": "Resource", "@type": "EntityRef"},
             "@type": "RelatedEntity",
         }
     ]
 
 
-def _related_parties(case: Case, caller: Caller) -> list[dict[str, Any]]:
+def _related_parties(case: TicketRow, caller: Caller) -> list[dict[str, Any]]:
     party: dict[str, Any] = {
-        "id": case.customer.account_number,
+        "id": case.account_number,
         "@referredType": "Customer",
         "@type": "PartyRef",
     }
     if caller.partner is None:  # a partner does not get the customer's name
-        party["name"] = case.customer.full_name
+        party["name"] = f"{case.first_name} {case.last_name}".strip()
     return [{"role": "customer", "partyOrPartyRole": party, "@type": "RelatedPartyOrPartyRole"}]

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from filrouge.cases import services as cases
 from filrouge.cases.models import Case, Event, Status
 from filrouge.customers.models import Channel, Customer
-from filrouge.partners.models import Partner, PartnerCase
+from filrouge.partners.models import PARTNER_FILE_PREFIX, Partner, PartnerCase
 from filrouge.tmf import attachments as files
 from filrouge.tmf import events
 from filrouge.tmf.models import TicketFacts
@@ -46,7 +46,7 @@ def not_found(reference: str) -> TmfError:
 
 def partner_customer(partner: Partner) -> Customer:
     """The file a partner's own tickets are opened on (one per partner, made on first use)."""
-    number = f"PARTNER-{partner.pk}"
+    number = f"{PARTNER_FILE_PREFIX}{partner.pk}"
     customer = Customer.objects.filter(account_number=number).first()
     if customer is not None:
         return customer
@@ -181,7 +181,7 @@ def patch_ticket(caller: Caller, reference: str, patch: dict[str, Any]) -> Case:
         if isinstance(note, dict) and not note.get("id"):
             _add_note(case, caller, note)
     files.store(case, caller, incoming)
-    return case_for(caller, case.reference)  # type: ignore[return-value]
+    return case
 
 
 def parse_date(value: Any, name: str) -> datetime | None:

@@ -249,3 +249,13 @@ def test_a_redirect_from_a_listener_is_not_followed():
         assert elsewhere.received == []
     delivery.refresh_from_db()
     assert "HTTP 307" in delivery.last_error
+
+
+def test_without_a_list_only_our_own_public_address_is_allowed(settings):
+    from filrouge.tmf.callbacks import allowed
+
+    settings.TMF_CALLBACK_HOSTS = []
+    settings.FILROUGE_PUBLIC_URL = "https://care.operator.example"
+    assert allowed("https://care.operator.example/tmf-api/listener/3/")
+    assert not allowed("https://care.operator.example:8443/x")
+    assert not allowed("http://127.0.0.1:8000/x")
