@@ -86,17 +86,21 @@ class Caller:
         return self.partner.name if self.partner else ""
 
 
-def iso(moment: datetime | None) -> str | None:
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z") if moment else None
+def iso(moment: datetime | str | None) -> str | None:
+    """ISO 8601 in UTC ("Z"); text the database already made (`selectors.IsoUtc`) as it is."""
+    if not moment or isinstance(moment, str):
+        return moment or None
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def href(base: str, reference: str) -> str:
     return f"{base}/troubleTicket/{reference}"
 
 
-def note_of(event: Event) -> dict[str, Any]:
-    text = event.data.get("text") or event.data.get("body", "")
-    author = event.data.get("author") or event.actor_label or "Fil Rouge"
+def note_of(event: Any) -> dict[str, Any]:
+    """A note from a `selectors.EventRow` (the keys of its data read by the database)."""
+    text = event.text or event.body or ""
+    author = event.author or event.actor_label or "Fil Rouge"
     if event.actor_id and event.kind == Event.Kind.NOTE:
         author = "Fil Rouge"
     return {
@@ -108,10 +112,10 @@ def note_of(event: Event) -> dict[str, Any]:
     }
 
 
-def status_change_of(event: Event) -> dict[str, Any]:
+def status_change_of(event: Any) -> dict[str, Any]:
     return {
-        "status": event.data.get("to", ""),
-        "statusChangeReason": event.data.get("reason", ""),
+        "status": event.to or "",
+        "statusChangeReason": event.reason or "",
         "changeDate": iso(event.created_at),
         "@type": "StatusChange",
     }
@@ -128,15 +132,16 @@ class TicketRow(NamedTuple):
     status: str
     priority: int
     channel: str
-    next_step_due: datetime | None
-    created_at: datetime
-    updated_at: datetime
-    resolved_at: datetime | None
+    # Moments: datetimes, or already ISO text when PostgreSQL wrote them (`iso` takes both).
+    next_step_due: datetime | str | None
+    created_at: datetime | str
+    updated_at: datetime | str
+    resolved_at: datetime | str | None
     line_number: str | None
     account_number: str
     first_name: str
     last_name: str
-    requested_resolution: datetime | None
+    requested_resolution: datetime | str | None
     relationships: list | None
     their_reference: str
 
@@ -159,7 +164,7 @@ def ticket(
     base: str,
     caller: Caller,
     fields: frozenset[str] | None = None,
-    events: list[Event] = (),  # type: ignore[assignment]
+    events: list[Any] = (),  # type: ignore[assignment]
     external_ids: list[tuple[str, str]] = (),  # type: ignore[assignment]
     attachments: list[dict[str, Any]] = (),  # type: ignore[assignment]
 ) -> dict[str, Any]:
@@ -197,7 +202,7 @@ def ticket(
     }
     if wanted & EVENT_FIELDS:
         changes = [e for e in events if e.kind == Event.Kind.STATUS_CHANGED]
-        out["statusChangeReason"] = changes[-1].data.get("reason", "") if changes else ""
+        out["statusChangeReason"] = (changes[-1].reason or "") if changes else ""
         out["statusChangeHistory"] = [status_change_of(e) for e in changes]
         out["note"] = [note_of(e) for e in events if e.kind != Event.Kind.STATUS_CHANGED]
     if "relatedEntity" in wanted:

@@ -12,7 +12,8 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from django.db.models import F, Func, IntegerField, QuerySet, Subquery, Value
+from django.db.models import DateTimeField, F, Func, IntegerField, QuerySet, Subquery, Value
+from django.db.models.fields.json import KT
 
 from filrouge.cases.models import Case, Event
 from filrouge.partners.models import PartnerCase
@@ -23,24 +24,68 @@ PARTNER_NOTES = [Event.Kind.STATUS_CHANGED, Event.Kind.PARTNER_NOTE]
 ALL_NOTES = [*PARTNER_NOTES, Event.Kind.NOTE]
 
 
+class IsoUtc(Func):
+    """A moment as the API writes it (ISO 8601 in UTC, "Z"), made by PostgreSQL: a page
+    reads 600 moments, and parsing each into a datetime to format it again was a third
+    of the list's CPU. Elsewhere (SQLite) the datetime, which `resource.iso` formats."""
+
+    output_field = DateTimeField()
+
+    def as_sql(self, compiler, connection, **extra):
+        return compiler.compile(self.source_expressions[0])
+
+    def as_postgresql(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        text = f"(to_json(({sql}) AT TIME ZONE 'UTC') #>> '{{}}') || 'Z'"
+        return text, params
+
+    def get_db_converters(self, connection):
+        if connection.vendor == "postgresql":
+            return []  # already the text
+        return super().get_db_converters(connection)
+
+
 class EventRow(NamedTuple):
-    """What a ticket reads of an event (the attributes `resource` uses)."""
+    """What a ticket reads of an event (the attributes `resource` uses): only the keys of
+    its data a note or a status change shows, read by the database."""
 
     pk: int
     case_id: int
     kind: str
-    data: dict
-    created_at: datetime
+    created_at: datetime | str
     actor_id: int | None
     actor_label: str
+    to: str | None
+    reason: str | None
+    text: str | None
+    body: str | None
+    author: str | None
 
 
-# TicketRow's fields, in order, as ORM paths from a case (`their_reference` is added).
+EVENT_COLUMNS = {
+    "created": IsoUtc("created_at"),
+    "d_to": KT("data__to"),
+    "d_reason": KT("data__reason"),
+    "d_text": KT("data__text"),
+    "d_body": KT("data__body"),
+    "d_author": KT("data__author"),
+}
+EVENT_PATHS = ("pk", "case_id", "kind", "created", "actor_id", "actor_label", "d_to",
+               "d_reason", "d_text", "d_body", "d_author")  # fmt: skip
+
+
+# TicketRow's fields, in order, as ORM paths from a case (`their_reference` is added);
+# its moments as text, made by the database.
+MOMENTS = {
+    f"iso_{name}": IsoUtc(name)
+    for name in ("next_step_due", "created_at", "updated_at", "resolved_at",
+                 "tmf_facts__requested_resolution")
+}  # fmt: skip
 ROW_PATHS = (
-    "pk", "reference", "subject", "intent", "status", "priority", "channel", "next_step_due",
-    "created_at", "updated_at", "resolved_at", "line__number", "customer__account_number",
-    "customer__first_name", "customer__last_name", "tmf_facts__requested_resolution",
-    "tmf_facts__relationships",
+    "pk", "reference", "subject", "intent", "status", "priority", "channel",
+    "iso_next_step_due", "iso_created_at", "iso_updated_at", "iso_resolved_at", "line__number",
+    "customer__account_number", "customer__first_name", "customer__last_name",
+    "iso_tmf_facts__requested_resolution", "tmf_facts__relationships",
 )  # fmt: skip
 
 
@@ -62,7 +107,7 @@ def case_for(caller: Caller, reference: str, *, lock: bool = False) -> Case | No
 def _rows(caller: Caller, matching: QuerySet[Case], *, with_total: bool) -> QuerySet:
     # The grant the partner filter joined carries the partner's own reference.
     their = F("partner_grants__external_id") if caller.partner is not None else Value("")
-    rows = matching.annotate(their_reference=their)
+    rows = matching.annotate(their_reference=their, **MOMENTS)
     if with_total:
         count = matching.order_by().values(
             n=Func(F("pk"), function="COUNT", output_field=IntegerField())
@@ -117,8 +162,9 @@ def tickets(
         kinds = PARTNER_NOTES if caller.partner else ALL_NOTES
         found = (
             Event.objects.filter(case_id__in=case_ids, kind__in=kinds)
+            .annotate(**EVENT_COLUMNS)
             .order_by("created_at", "pk")
-            .values_list(*EventRow._fields)
+            .values_list(*EVENT_PATHS)
         )
         for row in found:  # plain tuples: a page reads hundreds of events
             event = EventRow(*row)
