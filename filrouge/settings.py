@@ -277,6 +277,13 @@ FILROUGE_UPLOAD_MAX_BYTES = int(os.environ.get("FILROUGE_UPLOAD_MAX_BYTES", str(
 # Where customers reach this site: the base of the links sent to them outside any
 # request (tracking links, unsubscribe links, notifications). No trailing slash.
 # TMF621 (filrouge/tmf): calls a partner may make per minute before a 429.
+# A TMF621 attachment, decoded (its base64 must fit Django's 2.5 MB request body limit).
+TMF_ATTACHMENT_MAX_BYTES = int(os.environ.get("TMF_ATTACHMENT_MAX_BYTES", str(1536 * 1024)))
+# Hosts TMF621 hub callbacks may be on (comma-separated; ".example.org" for a domain and
+# its sub-domains, "host:port" for one port). Empty: FILROUGE_PUBLIC_URL's host and port.
+TMF_CALLBACK_HOSTS = [
+    h.strip() for h in os.environ.get("TMF_CALLBACK_HOSTS", "").split(",") if h.strip()
+]
 TMF_RATE_LIMIT_PER_MINUTE = int(os.environ.get("TMF_RATE_LIMIT_PER_MINUTE", "600"))
 FILROUGE_PUBLIC_URL = os.environ.get("FILROUGE_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 

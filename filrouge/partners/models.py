@@ -8,6 +8,10 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+# The customer file a partner's own tickets (TMF621 `POST /troubleTicket`) are opened on:
+# "PARTNER-<partner id>". Not a customer: its cases are no customer's outage report.
+PARTNER_FILE_PREFIX = "PARTNER-"
+
 
 class Partner(models.Model):
     name = models.CharField(_("name"), max_length=80, unique=True)

@@ -29,7 +29,7 @@ from django.db.models import F, Q
 from filrouge.cases.models import Case, Event, Status
 from filrouge.core.clock import now
 from filrouge.partners.models import Partner
-from filrouge.tmf import tasks
+from filrouge.tmf import callbacks, tasks
 from filrouge.tmf.models import Hub, HubDelivery
 from filrouge.tmf.resource import PRIORITY_OF, SEVERITY_OF, href, iso
 
@@ -248,6 +248,13 @@ def deliver(delivery_id: int) -> str:
     delivery = _claim(delivery_id)
     if delivery is None:
         return "skipped"
+    if not callbacks.allowed(delivery.hub.callback):  # type: ignore[union-attr]
+        HubDelivery.objects.filter(pk=delivery.pk).update(
+            state=HubDelivery.State.DEAD,
+            last_error="callback host not in TMF_CALLBACK_HOSTS",
+            next_attempt_at=None,
+        )
+        return HubDelivery.State.DEAD
     body = delivery.body.encode()
     try:
         status, answer = call(

@@ -14,6 +14,17 @@ class TmfUnavailable(OSError):
     """The other side could not be reached or did not take it: retried later."""
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A 3xx is the answer, never followed: a callback or a partner's API cannot send
+    our POST (and its signature or key) on to another host."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: PLR0913
+        return None
+
+
+_opener = urllib.request.build_opener(_NoRedirect)
+
+
 def call(
     method: str,
     url: str,
@@ -37,7 +48,7 @@ def call(
         },
     )
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT) as answer:  # noqa: S310
+        with _opener.open(request, timeout=TIMEOUT) as answer:
             return answer.status, answer.read(MAX_ANSWER)
     except urllib.error.HTTPError as error:
         return error.code, error.read(MAX_ANSWER)

@@ -5,6 +5,7 @@ listener registered with `POST /hub`) and `HubDelivery` (one event sent to one
 listener, retried, then dead-lettered). Client side: `PartnerEndpoint` (where a
 partner's own TMF621 API is and our key there) and `PartnerTicket` (a ticket we
 opened at a partner for one of our cases: its reference there, its promised date).
+`TicketFacts` keeps the two ticket attributes a case has no field for.
 """
 
 from django.db import models
@@ -154,3 +155,29 @@ class PartnerTicket(models.Model):
     @property
     def is_open(self) -> bool:
         return self.resolved_at is None
+
+
+class TicketFacts(models.Model):
+    """What a TMF621 ticket says that a case has no field for: the date its requester asked
+    for, and its links to other tickets. One row per case, only for tickets that say so."""
+
+    case = models.OneToOneField(
+        "cases.Case", primary_key=True, on_delete=models.CASCADE, related_name="tmf_facts"
+    )
+    requested_resolution = models.DateTimeField(_("resolution requested for"), null=True)
+    # [{"id": "FR-2026-000123", "relationshipType": "isDuplicateOf"}, …] (at most 10)
+    relationships = models.JSONField(_("related tickets"), default=list, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["requested_resolution"],
+                condition=Q(requested_resolution__isnull=False),
+                name="tmf_facts_requested_idx",
+            )
+        ]
+        verbose_name = _("trouble ticket facts")
+        verbose_name_plural = _("trouble ticket facts")
+
+    def __str__(self) -> str:
+        return f"{self.case_id}"

@@ -15,12 +15,14 @@
 | relatedParty[]            | the customer (account number; its name for the operator only) |
 | relatedEntity[]           | the line (its number)                                       |
 | externalIdentifier[]      | each partner's own reference for the case                   |
-| attachment[], troubleTicketRelationship[], requestedResolutionDate | not kept: always empty |
+| attachment[]              | the case's documents (a partner's: those sent to this API)  |
+| requestedResolutionDate   | `TicketFacts.requested_resolution`, the date asked for      |
+| troubleTicketRelationship[] | `TicketFacts.relationships`: other tickets' ids, and how  |
 """
 
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, NamedTuple
 
 from filrouge.accounts.models import Agent
 from filrouge.cases.models import Case, Event, Priority
@@ -84,17 +86,21 @@ class Caller:
         return self.partner.name if self.partner else ""
 
 
-def iso(moment: datetime | None) -> str | None:
-    return moment.isoformat().replace("+00:00", "Z") if moment else None
+def iso(moment: datetime | str | None) -> str | None:
+    """ISO 8601 in UTC ("Z"); text the database already made (`selectors.IsoUtc`) as it is."""
+    if not moment or isinstance(moment, str):
+        return moment or None
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def href(base: str, reference: str) -> str:
     return f"{base}/troubleTicket/{reference}"
 
 
-def note_of(event: Event) -> dict[str, Any]:
-    text = event.data.get("text") or event.data.get("body", "")
-    author = event.data.get("author") or event.actor_label or "Fil Rouge"
+def note_of(event: Any) -> dict[str, Any]:
+    """A note from a `selectors.EventRow` (the keys of its data read by the database)."""
+    text = event.text or event.body or ""
+    author = event.author or event.actor_label or "Fil Rouge"
     if event.actor_id and event.kind == Event.Kind.NOTE:
         author = "Fil Rouge"
     return {
@@ -106,29 +112,68 @@ def note_of(event: Event) -> dict[str, Any]:
     }
 
 
-def status_change_of(event: Event) -> dict[str, Any]:
+def status_change_of(event: Any) -> dict[str, Any]:
     return {
-        "status": event.data.get("to", ""),
-        "statusChangeReason": event.data.get("reason", ""),
+        "status": event.to or "",
+        "statusChangeReason": event.reason or "",
         "changeDate": iso(event.created_at),
         "@type": "StatusChange",
     }
 
 
+class TicketRow(NamedTuple):
+    """What a ticket reads of a case, its customer, line and facts: one row of the list's
+    SQL statement (plain values, no model objects)."""
+
+    pk: int
+    reference: str
+    subject: str
+    intent: str
+    status: str
+    priority: int
+    channel: str
+    # Moments: datetimes, or already ISO text when PostgreSQL wrote them (`iso` takes both).
+    next_step_due: datetime | str | None
+    created_at: datetime | str
+    updated_at: datetime | str
+    resolved_at: datetime | str | None
+    line_number: str | None
+    account_number: str
+    first_name: str
+    last_name: str
+    requested_resolution: datetime | str | None
+    relationships: list | None
+    their_reference: str
+
+    @classmethod
+    def of(cls, case: Case, *, their_reference: str = "") -> "TicketRow":
+        """The row of a case already in memory (its customer and line loaded with it)."""
+        customer = case.customer
+        return cls(
+            case.pk, case.reference, case.subject, case.intent, case.status, case.priority,
+            case.channel, case.next_step_due, case.created_at, case.updated_at,
+            case.resolved_at, case.line.number if case.line_id else None,
+            customer.account_number, customer.first_name, customer.last_name, None, None,
+            their_reference,
+        )  # fmt: skip
+
+
 def ticket(
-    case: Case,
+    case: TicketRow,
     *,
     base: str,
     caller: Caller,
     fields: frozenset[str] | None = None,
-    events: list[Event] = (),  # type: ignore[assignment]
+    events: list[Any] = (),  # type: ignore[assignment]
     external_ids: list[tuple[str, str]] = (),  # type: ignore[assignment]
+    attachments: list[dict[str, Any]] = (),  # type: ignore[assignment]
 ) -> dict[str, Any]:
-    """The TroubleTicket for `case`, limited to `fields` (None: all of them).
+    """The TroubleTicket of a case's row, limited to `fields` (None: all of them).
 
     `events` are the case's status changes and notes (oldest first) and
-    `external_ids` the (partner name, their reference) pairs the caller may see:
-    the selectors fetch both for a whole page at once.
+    `external_ids` the (partner name, their reference) pairs the caller may see,
+    `attachments` the documents as TMF attachments: the selectors fetch them for a
+    whole page at once.
     """
     full = fields is None
     wanted = FIELDS_SET if fields is None else fields
@@ -147,14 +192,17 @@ def ticket(
         "creationDate": iso(case.created_at),
         "lastUpdate": iso(case.updated_at),
         "expectedResolutionDate": iso(case.next_step_due),
-        "requestedResolutionDate": None,
+        "requestedResolutionDate": iso(case.requested_resolution),
         "resolutionDate": iso(case.resolved_at),
-        "attachment": [],
-        "troubleTicketRelationship": [],
+        "attachment": list(attachments),
+        "troubleTicketRelationship": [
+            {**r, "href": f"{base}/troubleTicket/{r['id']}", "@type": "TroubleTicketRelationship"}
+            for r in (case.relationships or [])
+        ],
     }
     if wanted & EVENT_FIELDS:
         changes = [e for e in events if e.kind == Event.Kind.STATUS_CHANGED]
-        out["statusChangeReason"] = changes[-1].data.get("reason", "") if changes else ""
+        out["statusChangeReason"] = (changes[-1].reason or "") if changes else ""
         out["statusChangeHistory"] = [status_change_of(e) for e in changes]
         out["note"] = [note_of(e) for e in events if e.kind != Event.Kind.STATUS_CHANGED]
     if "relatedEntity" in wanted:
@@ -176,24 +224,24 @@ def ticket(
     return {name: out[name] for name in ORDER if name in wanted or name in ALWAYS}
 
 
-def _related_entities(case: Case) -> list[dict[str, Any]]:
-    if case.line_id is None:
+def _related_entities(case: TicketRow) -> list[dict[str, Any]]:
+    if case.line_number is None:
         return []
     return [
         {
             "role": "line",
-            "entity": {"id": case.line.number, "@referredType": "Resource", "@type": "EntityRef"},
+            "entity": {"id": case.line_number, "@referredType": "Resource", "@type": "EntityRef"},
             "@type": "RelatedEntity",
         }
     ]
 
 
-def _related_parties(case: Case, caller: Caller) -> list[dict[str, Any]]:
+def _related_parties(case: TicketRow, caller: Caller) -> list[dict[str, Any]]:
     party: dict[str, Any] = {
-        "id": case.customer.account_number,
+        "id": case.account_number,
         "@referredType": "Customer",
         "@type": "PartyRef",
     }
     if caller.partner is None:  # a partner does not get the customer's name
-        party["name"] = case.customer.full_name
+        party["name"] = f"{case.first_name} {case.last_name}".strip()
     return [{"role": "customer", "partyOrPartyRole": party, "@type": "RelatedPartyOrPartyRole"}]

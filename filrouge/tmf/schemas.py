@@ -63,6 +63,39 @@ class TicketExternalIdentifier(TmfSchema):
     type_: str | None = Field(None, alias="@type")
 
 
+class TicketAttachment(TmfSchema):
+    """An attachment by value: `content` is the file in base64 (a `url` alone is refused)."""
+
+    id: str | None = None
+    href: str | None = None
+    name: Annotated[str, Field(max_length=200)] | None = None
+    description: Annotated[str, Field(max_length=500)] | None = None
+    attachmentType: Annotated[str, Field(max_length=60)] | None = None
+    mimeType: Annotated[str, Field(max_length=127)] | None = None
+    content: str | None = Field(None, description="The file, base64 (PDF, JPEG or PNG).")
+    url: Annotated[str, Field(max_length=500)] | None = None
+    size: dict[str, Any] | None = None
+    creationDate: datetime | None = None
+    type_: str | None = Field(None, alias="@type")
+
+
+class TicketRelationship(TmfSchema):
+    id: Annotated[str, Field(min_length=1, max_length=40)]
+    relationshipType: Annotated[str, Field(min_length=1, max_length=40)]
+    href: str | None = None
+    type_: str | None = Field(None, alias="@type")
+
+
+Attachments = Annotated[
+    list[TicketAttachment] | None,
+    Field(None, max_length=10, description="Files by value; those with an id are kept."),
+]
+Relationships = Annotated[
+    list[TicketRelationship] | None,
+    Field(None, max_length=10, description="Other tickets (ids) this one relates to."),
+]
+
+
 class TroubleTicketCreate(TmfSchema):
     description: Annotated[str, Field(min_length=1, max_length=200, pattern=r"\S")]
     severity: Severity
@@ -80,8 +113,9 @@ class TroubleTicketCreate(TmfSchema):
     )
     externalIdentifier: list[TicketExternalIdentifier] | None = Field(None, max_length=5)
     relatedEntity: list[dict[str, Any]] | None = Field(None, max_length=10)
-    attachment: list[dict[str, Any]] | None = Field(None, max_length=0)
+    attachment: Attachments = None
     requestedResolutionDate: datetime | None = None
+    troubleTicketRelationship: Relationships = None
     type_: Literal["TroubleTicket"] | None = Field(None, alias="@type")
 
 
@@ -97,6 +131,9 @@ class TroubleTicketUpdate(TmfSchema):
     )
     externalIdentifier: list[TicketExternalIdentifier] | None = Field(None, max_length=5)
     expectedResolutionDate: datetime | None = None
+    requestedResolutionDate: datetime | None = None
+    troubleTicketRelationship: Relationships = None
+    attachment: Attachments = None
     type_: Literal["TroubleTicket"] | None = Field(None, alias="@type")
 
 

@@ -12,10 +12,12 @@ from django.utils.translation import gettext as _
 from filrouge.cases import services as cases
 from filrouge.cases.models import Case, Event, Status
 from filrouge.customers.models import Channel, Customer
-from filrouge.partners.models import Partner, PartnerCase
+from filrouge.partners.models import PARTNER_FILE_PREFIX, Partner, PartnerCase
+from filrouge.tmf import attachments as files
 from filrouge.tmf import events
+from filrouge.tmf.models import TicketFacts
 from filrouge.tmf.resource import PRIORITIES, SEVERITIES, Caller
-from filrouge.tmf.selectors import case_for
+from filrouge.tmf.selectors import case_for, visible_cases
 
 PATCHABLE = {
     "status",
@@ -25,6 +27,9 @@ PATCHABLE = {
     "priority",
     "externalIdentifier",
     "expectedResolutionDate",
+    "requestedResolutionDate",
+    "troubleTicketRelationship",
+    "attachment",
     "@type",
 }
 
@@ -41,7 +46,7 @@ def not_found(reference: str) -> TmfError:
 
 def partner_customer(partner: Partner) -> Customer:
     """The file a partner's own tickets are opened on (one per partner, made on first use)."""
-    number = f"PARTNER-{partner.pk}"
+    number = f"{PARTNER_FILE_PREFIX}{partner.pk}"
     customer = Customer.objects.filter(account_number=number).first()
     if customer is not None:
         return customer
@@ -95,6 +100,9 @@ def open_ticket(caller: Caller, data: dict[str, Any]) -> Case:
     priority = PRIORITIES[data["priority"].lower()] if data.get("priority") else severity
     channel = (data.get("channel") or {}).get("name") or Channel.WEB
     their_reference = _their_reference(data.get("externalIdentifier"))
+    incoming = files.decode(data.get("attachment"))  # checked before anything is written
+    relationships = _relationships(caller, data.get("troubleTicketRelationship"))
+    requested = parse_date(data.get("requestedResolutionDate"), "requestedResolutionDate")
 
     def entrust(case: Case) -> None:
         case.their_reference = their_reference  # type: ignore[attr-defined]
@@ -108,6 +116,11 @@ def open_ticket(caller: Caller, data: dict[str, Any]) -> Case:
         events.ticket_created(case, partner=caller.partner, their_reference=their_reference)
         for note in data.get("note") or []:
             _add_note(case, caller, note)
+        if requested or relationships:
+            TicketFacts.objects.create(
+                case=case, requested_resolution=requested, relationships=relationships
+            )
+        files.store(case, caller, incoming)
 
     with events.opening_ticket(entrust):
         return cases.open_case(
@@ -146,9 +159,11 @@ def patch_ticket(caller: Caller, reference: str, patch: dict[str, Any]) -> Case:
             "nonPatchable",
             _("These attributes cannot be changed: %(names)s.") % {"names": ", ".join(refused)},
         )
+    incoming = files.decode(patch.get("attachment"))
     case = case_for(caller, reference, lock=True)
     if case is None:
         raise not_found(reference)
+    _patch_facts(case, caller, patch)
     if "status" in patch and patch["status"] != case.status:
         case = _move(case, caller, str(patch["status"]), str(patch.get("statusChangeReason") or ""))
     level = patch.get("priority") or patch.get("severity")
@@ -165,7 +180,59 @@ def patch_ticket(caller: Caller, reference: str, patch: dict[str, Any]) -> Case:
         # Merge-patch replaces a list: notes sent back with their id are already ours.
         if isinstance(note, dict) and not note.get("id"):
             _add_note(case, caller, note)
-    return case_for(caller, case.reference)  # type: ignore[return-value]
+    files.store(case, caller, incoming)
+    return case
+
+
+def parse_date(value: Any, name: str) -> datetime | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime):
+        due = value
+    else:
+        try:
+            due = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        except ValueError as exc:
+            raise TmfError(
+                400, "invalidDate", _("%(name)s is not a date.") % {"name": name}
+            ) from exc
+    if due.tzinfo is None:
+        raise TmfError(400, "invalidDate", _("%(name)s needs a time zone.") % {"name": name})
+    return due
+
+
+def _relationships(caller: Caller, items: list[dict[str, Any]] | None) -> list[dict[str, str]]:
+    """The related tickets, each one the caller may see (else a 422), without repeats."""
+    wanted = {}
+    for item in items or []:
+        reference = str(item["id"]).strip().upper()
+        wanted[reference] = {"id": reference, "relationshipType": str(item["relationshipType"])}
+    if not wanted:
+        return []
+    known = set(
+        visible_cases(caller).filter(reference__in=wanted).values_list("reference", flat=True)
+    )
+    unknown = sorted(set(wanted) - known)
+    if unknown:
+        raise TmfError(
+            422,
+            "unknownRelatedTicket",
+            _("No trouble ticket %(ids)s among yours.") % {"ids": ", ".join(unknown)},
+        )
+    return list(wanted.values())
+
+
+def _patch_facts(case: Case, caller: Caller, patch: dict[str, Any]) -> None:
+    """Merge-patch of the requested date and the relationships (a list is replaced)."""
+    changes: dict[str, Any] = {}
+    if "requestedResolutionDate" in patch:
+        changes["requested_resolution"] = parse_date(
+            patch["requestedResolutionDate"], "requestedResolutionDate"
+        )
+    if "troubleTicketRelationship" in patch:
+        changes["relationships"] = _relationships(caller, patch["troubleTicketRelationship"])
+    if changes:
+        TicketFacts.objects.update_or_create(case=case, defaults=changes)
 
 
 def _move(case: Case, caller: Caller, to: str, reason: str) -> Case:

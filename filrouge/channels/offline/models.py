@@ -35,6 +35,7 @@ class Document(models.Model):
         # A photo or PDF the customer sent from their tracking page (portal).
         CUSTOMER = "customer", _("Sent by the customer")
         ATTACHMENT = "email", _("E-mail attachment")  # see channels/email/attachments.py
+        TMF = "tmf", _("Sent through the TMF621 API")  # see tmf/attachments.py
 
     case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="documents")
     event = models.ForeignKey(

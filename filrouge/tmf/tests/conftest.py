@@ -13,3 +13,9 @@ def _fresh_rate_limits():
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _listeners_on_loopback(settings):
+    """The tests' listeners and live servers are on loopback, on ports chosen at run time."""
+    settings.TMF_CALLBACK_HOSTS = ["127.0.0.1", "localhost"]

@@ -51,3 +51,14 @@ def is_tmf_error(response, status: int) -> bool:
         and {"code", "reason", "message"} <= set(body)
         and bool(body["message"])
     )
+
+
+def deliver_pending() -> int:
+    """What `filrouge worker` does with the queued event deliveries: each POSTed to its
+    listener over HTTP. Run from the test's own thread: SQLite's in-memory test database
+    is shared with the live server's thread, and a third thread meets "table is locked"."""
+    from filrouge.tmf import events
+    from filrouge.tmf.models import HubDelivery
+
+    pending = HubDelivery.objects.filter(state=HubDelivery.State.PENDING).order_by("pk")
+    return sum(events.deliver(pk) == "delivered" for pk in pending.values_list("pk", flat=True))

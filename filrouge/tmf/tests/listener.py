@@ -5,7 +5,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class Listener:
-    def __init__(self, failures: int = 0) -> None:
+    def __init__(self, failures: int = 0, redirect_to: str = "") -> None:
         self.failures = failures
         self.received: list[tuple[dict[str, str], bytes]] = []
         outer = self
@@ -13,7 +13,11 @@ class Listener:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):  # noqa: N802 - the http.server interface
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                if outer.failures > 0:
+                if redirect_to:
+                    outer.received.append(({k.lower(): v for k, v in self.headers.items()}, body))
+                    self.send_response(307)
+                    self.send_header("Location", redirect_to)
+                elif outer.failures > 0:
                     outer.failures -= 1
                     self.send_response(503)
                 else:

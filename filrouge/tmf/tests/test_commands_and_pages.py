@@ -1,13 +1,17 @@
 """The partner command's TMF options, the advisor's page, the listener's refusals, query counts."""
 
 import json
+from datetime import timedelta
 
 import pytest
+import time_machine
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
+from filrouge.accounts.models import ApiToken
 from filrouge.accounts.tests.factories import AgentFactory
 from filrouge.cases.models import Case, Status
 from filrouge.cases.services import change_status
@@ -110,10 +114,28 @@ def test_a_list_page_costs_the_same_queries_for_1_or_30_tickets():
             assert client.get(f"{V5}/troubleTicket").status_code == 200
         return len(captured)
 
+    queries()  # the token's first use is written down
     few = queries()
     for _ in range(27):
         change_status(entrusted(make_case(), partner), to=Status.IN_PROGRESS, by=None)
-    assert queries() == few <= 6  # token, its last use, count, page, events, references
+    # token, the page and its count (one statement), events, references, attachments
+    assert queries() == few <= 5
+
+
+def test_a_tokens_last_use_is_written_at_most_once_a_minute():
+    agent = AgentFactory()
+    client = agent_client(agent)
+    token = ApiToken.objects.get(agent=agent)
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        assert client.get(f"{V5}/troubleTicket").status_code == 200
+        first = ApiToken.objects.get(pk=token.pk).last_used_at
+        assert first is not None
+        clock.shift(timedelta(seconds=50))
+        client.get(f"{V5}/troubleTicket")
+        assert ApiToken.objects.get(pk=token.pk).last_used_at == first
+        clock.shift(timedelta(seconds=20))
+        client.get(f"{V5}/troubleTicket")
+        assert ApiToken.objects.get(pk=token.pk).last_used_at > first
 
 
 def test_posting_a_ticket_takes_a_bounded_number_of_queries():
@@ -124,3 +146,14 @@ def test_posting_a_ticket_takes_a_bounded_number_of_queries():
     # 10 of ours; other apps' case-opened hooks add theirs (the incidents link: 3).
     assert len(captured) <= 14, "\n".join(q["sql"][:120] for q in captured)
     assert json.loads(post(client, "/troubleTicket", TICKET).content)["status"] == "acknowledged"
+
+
+def test_a_partners_ticket_about_an_outage_is_no_customer_report_for_the_detector():
+    from filrouge.detection.models import ElementLoad
+
+    _partner, client, _raw = partner_client()
+    post(client, "/troubleTicket", TICKET)  # the partner's own file is made once
+    with CaptureQueriesContext(connection) as captured:
+        assert post(client, "/troubleTicket", TICKET).status_code == 201
+    assert not any("customers_line" in q["sql"] for q in captured), "the detector read lines"
+    assert not ElementLoad.objects.exists()

@@ -191,3 +191,71 @@ def test_a_listener_gets_only_the_event_types_its_query_names():
     assert list(HubDelivery.objects.values_list("event_type", flat=True)) == [
         "TroubleTicketResolvedEvent"
     ]
+
+
+@pytest.mark.parametrize(
+    ("url", "ok"),
+    [
+        ("https://hooks.partner.example/tmf", True),
+        ("https://partner.example/tmf", False),  # ".partner.example": sub-domains only
+        ("http://listener.example:8443/x", True),
+        ("http://listener.example:8444/x", False),
+        ("http://127.0.0.1:5000/x", True),
+        ("https://evil.example/tmf", False),
+        ("http://user:pw@listener.example:8443/x", False),
+        ("ftp://127.0.0.1/x", False),
+    ],
+)
+def test_the_callback_allow_list(settings, url, ok):
+    from filrouge.tmf.callbacks import allowed
+
+    settings.TMF_CALLBACK_HOSTS = [".partner.example", "listener.example:8443", "127.0.0.1"]
+    assert allowed(url) is ok
+
+
+def test_a_callback_outside_the_allowed_hosts_is_refused_at_registration(settings):
+    settings.TMF_CALLBACK_HOSTS = ["listener.partner.example"]
+    _partner, client, _raw = partner_client()
+    response = post(client, "/hub", {"callback": "http://169.254.169.254/latest/meta-data"})
+    assert is_tmf_error(response, 422)
+    assert response.json()["code"] == "callbackNotAllowed"
+    assert not Hub.objects.exists()
+    assert (
+        post(client, "/hub", {"callback": "https://listener.partner.example/e"}).status_code == 201
+    )
+
+
+def test_a_listener_whose_host_left_the_list_gets_nothing_more(settings):
+    partner, client, _raw = partner_client()
+    with Listener() as listener:
+        _hub(client, listener.url)
+        settings.TMF_CALLBACK_HOSTS = ["listener.partner.example"]
+        change_status(entrusted(make_case(), partner), to=Status.IN_PROGRESS, by=None)
+        (delivery,) = HubDelivery.objects.all()
+        assert events.deliver(delivery.pk) == HubDelivery.State.DEAD
+        assert listener.received == []
+    delivery.refresh_from_db()
+    assert "TMF_CALLBACK_HOSTS" in delivery.last_error
+
+
+def test_a_redirect_from_a_listener_is_not_followed():
+    partner, client, _raw = partner_client()
+    with Listener() as elsewhere, Listener(redirect_to=elsewhere.url) as redirecting:
+        _hub(client, redirecting.url)
+        change_status(entrusted(make_case(), partner), to=Status.IN_PROGRESS, by=None)
+        (delivery,) = HubDelivery.objects.all()
+        assert events.deliver(delivery.pk) == HubDelivery.State.PENDING  # retried later
+        assert len(redirecting.received) == 1
+        assert elsewhere.received == []
+    delivery.refresh_from_db()
+    assert "HTTP 307" in delivery.last_error
+
+
+def test_without_a_list_only_our_own_public_address_is_allowed(settings):
+    from filrouge.tmf.callbacks import allowed
+
+    settings.TMF_CALLBACK_HOSTS = []
+    settings.FILROUGE_PUBLIC_URL = "https://care.operator.example"
+    assert allowed("https://care.operator.example/tmf-api/listener/3/")
+    assert not allowed("https://care.operator.example:8443/x")
+    assert not allowed("http://127.0.0.1:8000/x")
