@@ -150,6 +150,8 @@ def main() -> None:
     parser.add_argument("--alpha", type=float)
     parser.add_argument("--margin", type=float)
     parser.add_argument("--min-customers", type=int)
+    parser.add_argument("--cable-floor", type=float, help="a cable's prior rate, reports an hour")
+    parser.add_argument("--prior-hours", type=float)
     parser.add_argument("--first-report-clock", action="store_true")
     parser.add_argument("-v", "--verbose", action="store_true")
     o = parser.parse_args()
@@ -168,7 +170,12 @@ def main() -> None:
         change["margin"] = o.margin
     if o.min_customers is not None:
         change["min_customers"] = o.min_customers
-    p = dataclasses.replace(params(), **change)
+    if o.prior_hours is not None:
+        change["prior_hours"] = o.prior_hours
+    p = params()
+    if o.cable_floor is not None:
+        change["prior_rate"] = {**p.prior_rate, "cable": o.cable_floor}
+    p = dataclasses.replace(p, **change)
     total = {"false": 0, "late": 0, "missed": 0, "days_over_1": 0}
     for seed in seeds:
         r = day(seed, p, first_report_clock=o.first_report_clock, verbose=o.verbose)
