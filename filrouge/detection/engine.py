@@ -13,10 +13,12 @@ number of past reports, each discounted by exp(-age / memory), and the rate is
 where the effective hours are memory × (1 − exp(−age of the load / memory)) (the
 current window excluded: its reports are not learned yet): a new
 element starts at the prior rate (the floor) and a busy one converges to its own
-rate within days. Reports in the window do not count in the background they are
-tested against; a report leaves the window into the background, except while its
-element (or the branch it came through) is explained by an open suspicion or
-incident — those reports are the outage, not the background.
+rate within days. An element first seen under one already watched starts its clock
+at its parent's (`store.lock_loads`): it was watched, and quiet, since then.
+Reports in the window do not count in the background they are tested against;
+a report leaves the window into the background, except while its element (or
+the branch it came through) is explained by an open suspicion or incident —
+those reports are the outage, not the background.
 
 The test: with `k` distinct customers in the window and `mu` the count expected
 in a window at this hour (rate × window × how busy this hour is × margin), the

@@ -190,7 +190,7 @@ def _record(reports: Sequence[Report]) -> list[Suspicion]:
         return []
     at = max(r.at for r in reports)
     tops = {pk for pk, ids in ancestry.items() if len(ids) == 1}
-    states = store.lock_loads(sorted(fresh), at=at, p=p, tops=tops)
+    states = store.lock_loads(sorted(fresh), at=at, p=p, tops=tops, ancestry=ancestry)
     cover = _cover()  # read under the locks: a suspicion raised by a batch before us is seen
     raised: list[tuple[Suspicion, list[list]]] = []
     joining: dict[tuple[int, int], float] = {}  # (suspicion, case) → reported at

@@ -73,20 +73,44 @@ def _read(ids: list[int], tops: set[int]) -> dict[int, engine.Load]:
 
 
 def lock_loads(
-    ids: list[int], *, at: datetime, p: Params, tops: set[int]
+    ids: list[int],
+    *,
+    at: datetime,
+    p: Params,
+    tops: set[int],
+    ancestry: dict[int, list[int]] | None = None,
 ) -> dict[int, engine.Load]:
-    """The loads of these elements, row-locked in id order; created when missing."""
+    """The loads of these elements, row-locked in id order; created when missing.
+
+    A missing load means no report ever came through the element. When its parent has
+    a load, the detector has been watching the element since the parent's `since`
+    (any report on it would have counted on the parent too) and saw nothing: the new
+    load starts then, with no report learned, rather than at this first report — which
+    would learn a rate from a clock started by an event (a few hours with a report or
+    two: a busy element's background for the quietest ones). `ancestry` (element →
+    its path of ids, itself last) tells each element's parent."""
     states = _read(ids, tops)
     missing = [i for i in ids if i not in states]
     if missing:
+        ancestry = ancestry or {}
+        since: dict[int, datetime] = {}
+        for pk in sorted(missing, key=lambda i: len(ancestry.get(i, ()))):
+            path = ancestry.get(pk, [pk])
+            parent = path[-2] if len(path) > 1 else None
+            if parent in states:
+                since[pk] = engine.from_epoch(min(states[parent].since, at.timestamp()))
+            elif parent in since:
+                since[pk] = since[parent]
+            else:
+                since[pk] = at
         kinds = NetworkElement.objects.filter(pk__in=missing).values_list("pk", "kind")
         ElementLoad.objects.bulk_create(
             [
                 ElementLoad(
                     element_id=pk,
                     prior=p.prior_rate.get(kind, min(p.prior_rate.values())),
-                    weight_at=at,
-                    since=at,
+                    weight_at=since[pk],
+                    since=since[pk],
                     updated_at=at,
                 )
                 for pk, kind in kinds

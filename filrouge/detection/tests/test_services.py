@@ -68,6 +68,32 @@ def test_a_case_without_a_line_counts_against_every_active_line_of_its_customer(
     assert Suspicion.objects.get().element == cable
 
 
+def test_a_cable_first_seen_today_has_been_watched_since_its_pm_was(net):
+    """A cable that never reported before has been quiet as long as its PM has been
+    watched: its first report and its learned rate do not start its clock. Otherwise one
+    reports three and two hours ago would count as a rate of two reports in ~2 hours of
+    observation and the three customers below would not raise it (p ~ 5e-5)."""
+    quiet, cable = net.cables[0][0], net.cables[0][1]
+    record_reports([report(customers_on(quiet, 1)[0], T0 - dt.timedelta(days=7))])
+    pm_since = ElementLoad.objects.get(element=net.pms[0]).since
+    earlier = customers_on(cable, 2)
+    record_reports([report(earlier[0], T0 - dt.timedelta(hours=3))])
+    record_reports([report(earlier[1], T0 - dt.timedelta(hours=2))])
+    assert ElementLoad.objects.get(element=cable).since == pm_since
+
+    raised = reports_at(customers_on(cable, 3), T0, dt.timedelta(minutes=5))
+
+    assert [len(r) for r in raised] == [0, 0, 1]
+    assert Suspicion.objects.get().element == cable
+
+
+def test_an_element_below_nothing_seen_starts_its_clock_at_its_first_report(net):
+    cable = net.cables[1][2]
+    record_reports([report(customers_on(cable, 1)[0], T0)])
+    loads = ElementLoad.objects.filter(element__in=[net.nro, net.pms[1], cable])
+    assert {load.since for load in loads} == {T0}
+
+
 def test_reports_spread_over_the_cables_of_one_pm_raise_the_pm(net):
     pm, cables = net.pms[0], net.cables[0]
     a, b, c = customers_on(cables[0], 2), customers_on(cables[1], 2), customers_on(cables[2], 2)
