@@ -13,6 +13,11 @@ Reports wall time, this process's CPU time and the PostgreSQL backend's CPU time
 (read from /proc on this machine), with the load average beside them: on a
 loaded machine the CPU seconds per 1,000 notices are the figure to compare. The
 incident and everything it wrote are deleted at the end, so it can run again.
+
+Run during the SMS quiet hours (21:00–08:00 Paris), a fifth of the notices would
+wait for the morning and be handed over by a second run of their chunks then; the
+benchmark measures the daytime fan-out, so at night it moves its clock to the next
+noon in Paris (time-machine, ticking from there) and says so (`--now` keeps it).
 """
 
 import json
@@ -38,6 +43,32 @@ def add_arguments(parser) -> None:
     parser.add_argument(
         "--workers", type=int, default=1, help="Processes running the chunks (SKIP LOCKED)."
     )
+    parser.add_argument(
+        "--now", action="store_true", help="Keep the real clock, even in the SMS quiet hours."
+    )
+
+
+def _daytime(write):
+    """A context in which it is day in Paris: the real clock by day, else the next noon."""
+    import contextlib
+    from datetime import datetime, time, timedelta
+    from zoneinfo import ZoneInfo
+
+    from django.conf import settings
+
+    from filrouge.core.clock import now
+    from filrouge.notifications.rules import after_quiet_hours
+
+    moment = now()
+    if after_quiet_hours(moment) == moment:
+        return contextlib.nullcontext()
+    import time_machine  # a development dependency, as the benchmarks are
+
+    zone = ZoneInfo(settings.FILROUGE_SMS_QUIET_HOURS_ZONE)
+    day = after_quiet_hours(moment).astimezone(zone).date()
+    noon = datetime.combine(day, time(12), tzinfo=zone)
+    write(f"  SMS quiet hours now: the clock moved to {noon:%Y-%m-%d %H:%M} Paris (--now: not)")
+    return time_machine.travel(noon + timedelta(seconds=0), tick=True)
 
 
 def _seed(count: int, write) -> object:
@@ -149,17 +180,26 @@ def _cleanup(incident) -> None:
 
 
 def run(options: dict, write) -> bool:
-    from django_tasks_db.models import DBTaskResult
-
     from filrouge.incidents import fanout
-    from filrouge.incidents.models import Incident, IncidentNotice, NoticeChunk
-    from filrouge.incidents.services import declare_incident
 
     if connection.vendor != "postgresql":
         write("fanout: run it on PostgreSQL (DATABASE_URL=postgres://…).")
         return False
     if options["chunk"]:
         fanout.CHUNK = options["chunk"]
+    if not options["now"]:
+        with _daytime(write):
+            return _run(options, write)
+    return _run(options, write)
+
+
+def _run(options: dict, write) -> bool:
+    from django_tasks_db.models import DBTaskResult
+
+    from filrouge.incidents import fanout
+    from filrouge.incidents.models import Incident, IncidentNotice, NoticeChunk
+    from filrouge.incidents.services import declare_incident
+
     count = options["customers"]
     pm = _seed(count, write)
     from filrouge.customers.models import Line
@@ -181,6 +221,7 @@ def run(options: dict, write) -> bool:
         cpu = time.process_time() - cpu0 + child_cpu
         db = _backend_cpu() - db0 + child_db
         told = IncidentNotice.objects.filter(update=update, state="sent").count()
+        morning = IncidentNotice.objects.filter(update=update, state="pending").count()
         tasks = DBTaskResult.objects.filter(
             task_path="filrouge.incidents.tasks.deliver_notices", status="READY"
         ).count()
@@ -192,7 +233,8 @@ def run(options: dict, write) -> bool:
     per_k = 1000 / max(told, 1)
     write(
         f"fanout: {told} of {count} customers told ({sent} notices queued) in {chunks} chunks "
-        f"of {fanout.CHUNK} by {options['workers']} worker(s), {tasks} delivery tasks enqueued\n"
+        f"of {fanout.CHUNK} by {options['workers']} worker(s), {tasks} delivery tasks enqueued"
+        f"{f', {morning} SMS waiting for the morning (quiet hours)' if morning else ''}\n"
         f"  wall {wall:.1f} s (declaration {declared:.2f} s), {told / wall:.0f} notices/s\n"
         f"  CPU: workers {cpu:.1f} s, PostgreSQL backends {db:.1f} s "
         f"= {(cpu + db) * per_k:.2f} CPU-s per 1,000 notices; max RSS {rss} MB\n"
