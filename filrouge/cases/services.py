@@ -27,7 +27,7 @@ from filrouge.cases.models import (
     ReferenceCounter,
     Status,
 )
-from filrouge.core.bulk import bulk_set
+from filrouge.core.bulk import bulk_insert, bulk_set
 from filrouge.core.clock import now
 from filrouge.customers.models import Channel, Customer, Line
 
@@ -264,7 +264,7 @@ def open_cases(openings: Sequence[Opening]) -> list[tuple[Case, Event | None]]:
             )
             events.append(first)
         firsts.append(first)
-    Event.objects.bulk_create(events)
+    bulk_insert(events)
     _hand_to_notifications(events)
     hooks.opened(cases)
     return list(zip(cases, firsts, strict=True))
@@ -426,7 +426,7 @@ def receive_messages(arrivals: Sequence[tuple[Case, str, str]]) -> list[Event]:
         case.updated_at = at
         events.append(_new_event(case, Event.Kind.MESSAGE_IN, channel, {"body": body.strip()}, at))
     bulk_set([case for case, _c, _b in arrivals], ["version", "updated_at"])
-    Event.objects.bulk_create(events)
+    bulk_insert(events)
     _hand_to_notifications(events)
     return events
 

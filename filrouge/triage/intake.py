@@ -46,6 +46,7 @@ from django.utils.translation import gettext as _
 from filrouge.cases.models import Case, Event, Intent
 from filrouge.cases.services import CaseError, record_contact
 from filrouge.channels.filing import Filed
+from filrouge.core.bulk import bulk_insert
 from filrouge.core.clock import now
 from filrouge.triage import routing
 from filrouge.triage.models import AutoAcknowledgement
@@ -250,7 +251,7 @@ def record(items: "Sequence[Filed | Arrival]", analyses: "Sequence[Analysis]") -
         )
         for filed, analysis in zip(items, analyses, strict=True)
     ]
-    return Event.objects.bulk_create(events)
+    return bulk_insert(events)
 
 
 def event_data(

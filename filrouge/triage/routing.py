@@ -28,6 +28,7 @@ from django.db.models import Count, F
 
 from filrouge.accounts.models import Team
 from filrouge.cases.models import Case, Event, Intent, Priority
+from filrouge.core.bulk import bulk_insert
 
 if TYPE_CHECKING:
     from filrouge.triage.analysis import Analysis
@@ -183,7 +184,7 @@ def apply(decisions: dict[int, Decision], *, at) -> dict[int, dict]:
     for key, pks in groups.items():
         Case.objects.filter(pk__in=pks).update(**dict(key), version=F("version") + 1, updated_at=at)
     if events:
-        Event.objects.bulk_create(events)
+        bulk_insert(events)
     return {pk: {k.removesuffix("_id"): v for k, v in f.items()} for pk, f in changed.items()}
 
 
