@@ -35,12 +35,16 @@ def test_bulk_insert_stores_each_row_as_written_and_sets_the_ids_in_order():
     assert bulk_insert(events) == events
     assert Event.objects.count() == before + 3
     for n, event in enumerate(events):
-        assert event.pk is not None and not event._state.adding
+        assert event.pk is not None
+        assert not event._state.adding
         stored = Event.objects.get(pk=event.pk)
         assert stored.data == {**AWKWARD, "n": n}  # the n-th object got the n-th row's id
-        assert stored.case_id == event.case_id and stored.customer_id == event.customer_id
-        assert stored.actor_label == f"système {n}" and stored.actor_id is None
-        assert stored.created_at == at and stored.kind == Event.Kind.NOTE
+        assert stored.case_id == event.case_id
+        assert stored.customer_id == event.customer_id
+        assert stored.actor_label == f"système {n}"
+        assert stored.actor_id is None
+        assert stored.created_at == at
+        assert stored.kind == Event.Kind.NOTE
 
 
 def test_bulk_insert_of_nothing_inserts_nothing():
