@@ -13,8 +13,10 @@ costs about twenty queries each (lock, identity, threading, case, events, row);
 3. write: the prospect files of unknown senders, the messages on existing
    cases (`cases.services.receive_messages`), the new cases
    (`cases.services.open_cases`: one block of references, the hooks once),
-   the inbound rows in one statement (`core.bulk.bulk_set`), and the filing
-   hooks once for the batch.
+   the inbound rows in one statement (`core.bulk.bulk_set`), who an
+   unidentified sender may be (the possible matches and the one question to
+   them, by the function `process_inbound` uses), and the filing hooks once
+   for the batch.
 
 A second message of the same customer (or sender, or case) must see what the
 first one did: it waits for another pass over the same steps, in the same
@@ -22,10 +24,10 @@ transaction, after the first is filed.
 
 Anything unusual is left to `process_inbound`, one message at a time, so that
 its behaviour stays the only one: the parts of a long SMS, attachments,
-bounces and auto-replies, a sender who may be someone else (hints: the question
-to the sender, the possible matches), a message that reopens its case, a
-prospect merged meanwhile, and any later message of the same customer (or
-sender, or case) as one of those, so that they are filed in order. The
+bounces and auto-replies, a message linking a prospect's address to another
+customer's case, a message that reopens its case, a prospect merged meanwhile,
+and any later message of the same customer (or sender, or case) as one of
+those, so that they are filed in order. The
 caller runs those after the batch commits (see `core.worker`), and files the
 whole batch one by one if the batch fails.
 """
@@ -43,7 +45,14 @@ from filrouge.channels.identity import Hint, MatchIndex, clues, new_prospects, p
 from filrouge.channels.message import Message, ParseError, Sender
 from filrouge.channels.models import InboundMessage, OutboundMessage
 from filrouge.channels.routing import LIVE, MAX_ACTIVE, Route, choose_case
-from filrouge.channels.services import ON_LANDING, PARSERS, SCREENS, body_for, subject_for
+from filrouge.channels.services import (
+    ON_LANDING,
+    PARSERS,
+    SCREENS,
+    body_for,
+    subject_for,
+    suggest_identity,
+)
 from filrouge.core.bulk import bulk_set
 from filrouge.core.clock import now
 from filrouge.customers.models import ContactPoint, Customer
@@ -116,6 +125,9 @@ def _pass(ids: list[int], outcome: Outcome) -> list[int]:
     plans = _lock(plans, outcome)
     items = _write(plans)
     bulk_set([*settled, *(p.inbound for p in plans)], ROW_FIELDS)
+    for plan, item in zip(plans, items, strict=True):
+        if plan.route.hints:  # who the sender may be, as `process_inbound` records it
+            suggest_identity(plan.route, item.case, plan.message)
     filing.filed(items)
     for inbound in [*settled, *(p.inbound for p in plans)]:
         outcome.states[inbound.pk] = inbound.state
@@ -178,8 +190,7 @@ def _route(
         )
         keys = {who} | ({("case", route.case.pk)} if route.case is not None else set())
         if (
-            route.hints
-            or route.prospect is not None
+            route.prospect is not None
             or not message.sender.address
             or keys & left
             or (route.case is not None and route.case.status in REOPENING)

@@ -327,7 +327,7 @@ def _land(inbound: InboundMessage, message: Message) -> None:
         note(inbound, message)
     inbound.save()
     if route.hints:
-        _suggest(route, case, message)
+        suggest_identity(route, case, message)
     filing.filed(
         [
             filing.Filed(
@@ -342,7 +342,7 @@ def _land(inbound: InboundMessage, message: Message) -> None:
     )
 
 
-def _suggest(route: Route, case: Case, message: Message) -> None:
+def suggest_identity(route: Route, case: Case, message: Message) -> None:
     """Who the sender may be, for an advisor to confirm (see `routing`): on the sender's
     prospect file, and, for weak hints, one question to the sender to prove it."""
     if route.prospect is not None:

@@ -264,9 +264,14 @@ def test_a_batch_files_every_message_as_the_one_by_one_path_does():
         "0A00000000000006",  # the parts of a long SMS
         "0A00000000000011",
         "m13@exemple.fr",  # reopens Denis's resolved case
-        "m14@exemple.fr",  # a line number: the unknown sender is asked who they are
     }
     assert states[InboundMessage.objects.get(external_id="bad").pk] == "failed"
+    # A line number from an unknown sender: filed by the batch, the possible match recorded
+    # and the sender asked who they are, as the one by one does (the snapshots above).
+    jean = InboundMessage.objects.get(external_id="m14@exemple.fr")
+    assert states[jean.pk] == "processed"
+    assert jean.case.events.filter(kind=Event.Kind.POSSIBLE_MATCH).count() == 1
+    assert jean.case.events.filter(kind=Event.Kind.MESSAGE_OUT).count() == 1
     # Bruno's second message went through a second pass of the batch, after his first one.
     assert states[InboundMessage.objects.get(external_id="m12@exemple.fr").pk] == "processed"
 
