@@ -20,7 +20,10 @@ costs about twenty queries each (lock, identity, threading, case, events, row);
 
 A second message of the same customer (or sender, or case) must see what the
 first one did: it waits for another pass over the same steps, in the same
-transaction, after the first is filed.
+transaction, after the first is filed. The hooks that lock rows other workers
+lock too (the incident detector's element loads) gather their work over the
+passes and do it once, at the end (`core.gathering`): one locking pass in one
+order per batch, so that two workers never deadlock on them.
 
 Anything unusual is left to `process_inbound`, one message at a time, so that
 its behaviour stays the only one: the parts of a long SMS, attachments,
@@ -53,6 +56,7 @@ from filrouge.channels.services import (
     subject_for,
     suggest_identity,
 )
+from filrouge.core import gathering
 from filrouge.core.bulk import bulk_set
 from filrouge.core.clock import now
 from filrouge.customers.models import ContactPoint, Customer
@@ -105,7 +109,8 @@ def process_batch(inbound_ids: Sequence[int]) -> Outcome:
     """
     outcome = Outcome()
     ids = list(dict.fromkeys(inbound_ids))
-    with transaction.atomic():
+    # The hooks that lock shared rows (the detector) do their work once, at the end.
+    with transaction.atomic(), gathering.gathering():
         waiting = ids
         while waiting:
             waiting = _pass(waiting, outcome)

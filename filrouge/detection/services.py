@@ -27,6 +27,7 @@ from django.db.models import Min, Q
 from django.utils.translation import gettext as _
 
 from filrouge.accounts.models import Agent
+from filrouge.core import gathering
 from filrouge.core.clock import now
 from filrouge.customers.models import Line
 from filrouge.detection import engine, store
@@ -164,9 +165,17 @@ def record_reports(reports: Sequence[Report]) -> list[Suspicion]:
     level, and raise what has become abnormal. Returns the suspicions raised.
 
     A batch without reports (most filings: not about an outage) costs no query at all,
-    not even a savepoint."""
+    not even a savepoint. Inside `core.gathering.gathering()` (a batch of inbound
+    messages) the reports are counted once, at the end of the batch, and nothing is
+    returned here: the loads are then locked once a batch, in one order."""
     if not reports:
         return []
+    if gathering.gather(_record_gathered, reports):
+        return []
+    return _record_gathered(reports)
+
+
+def _record_gathered(reports: Sequence[Report]) -> list[Suspicion]:
     with transaction.atomic():
         return _record(reports)
 

@@ -103,7 +103,11 @@ def lock_loads(
                 since[pk] = since[parent]
             else:
                 since[pk] = at
-        kinds = NetworkElement.objects.filter(pk__in=missing).values_list("pk", "kind")
+        # Created in id order too: two batches creating the same loads wait for each
+        # other in the same order, never in a cycle.
+        kinds = (
+            NetworkElement.objects.filter(pk__in=missing).order_by("pk").values_list("pk", "kind")
+        )
         ElementLoad.objects.bulk_create(
             [
                 ElementLoad(

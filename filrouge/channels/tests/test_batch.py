@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import psycopg
 import pytest
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
@@ -406,6 +406,22 @@ def test_a_worker_killed_in_the_middle_of_a_batch_files_nothing_twice_and_loses_
         assert sum(_claims(ids) > 1 for _status, ids in tasks) >= 100
 
 
+def _batch_worker() -> worker.BatchWorker:
+    return worker.BatchWorker(
+        claim=100,
+        lease=timedelta(minutes=15),
+        reclaim_every=30,
+        queue_names=["default"],
+        interval=0.01,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id=worker.new_worker_id(),
+        excluded_queue_names=[],
+    )
+
+
 def _waiting_on_a_lock(settings: dict) -> bool:
     waiting = query(
         settings,
@@ -428,19 +444,7 @@ def test_the_worker_files_a_batch_and_one_bad_message_does_not_block_the_others(
     ids = [_mail(n, f"client{n}@exemple.fr", "Bonjour", text) for n, text in enumerate(texts)]
     filing.register(fragile)
     try:
-        worker.BatchWorker(
-            claim=100,
-            lease=timedelta(minutes=15),
-            reclaim_every=30,
-            queue_names=["default"],
-            interval=0.01,
-            batch=True,
-            backend_name="default",
-            startup_delay=False,
-            max_tasks=None,
-            worker_id=worker.new_worker_id(),
-            excluded_queue_names=[],
-        ).run()
+        _batch_worker().run()
     finally:
         filing._hooks.remove(fragile)
     states = dict(InboundMessage.objects.values_list("pk", "state"))
@@ -451,6 +455,34 @@ def test_the_worker_files_a_batch_and_one_bad_message_does_not_block_the_others(
         "processed",
         "processed",
     ]
+    assert set(DBTaskResult.objects.values_list("status", flat=True)) == {"SUCCESSFUL"}
+
+
+class _Deadlock(Exception):
+    sqlstate = "40P01"  # what psycopg's DeadlockDetected carries
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_that_lost_a_deadlock_is_run_again_as_a_batch():
+    """PostgreSQL rolled the batch back for another worker's transaction: nothing of it
+    was written, and the worker runs the same batch again rather than one by one."""
+    calls = []
+
+    def loses_once(items):
+        calls.append(len(items))
+        if len(calls) == 1:
+            raise OperationalError("deadlock detected") from _Deadlock()
+
+    for n in range(4):
+        _mail(n, f"client{n}@exemple.fr", "Bonjour", "Plus d'internet.")
+    filing.register(loses_once)
+    try:
+        _batch_worker().run()
+    finally:
+        filing._hooks.remove(loses_once)
+    assert calls == [4, 4]  # the whole batch twice, never one message at a time
+    assert set(InboundMessage.objects.values_list("state", flat=True)) == {"processed"}
+    assert Case.objects.count() == 4
     assert set(DBTaskResult.objects.values_list("status", flat=True)) == {"SUCCESSFUL"}
 
 

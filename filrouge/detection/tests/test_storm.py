@@ -76,3 +76,41 @@ def test_sms_filed_together_by_the_batch_path_are_counted_once_each():
     assert suspicion.element == cable
     assert suspicion.customers == 3
     assert suspicion.cases.count() == 3
+
+
+def test_a_batch_locks_the_loads_once_however_many_passes_it_takes(monkeypatch):
+    """A customer texts twice in one batch: the second message waits for a second pass
+    over the same transaction. The loads are still locked once for the batch, in one
+    order, so that two workers filing at once never lock them in opposite orders."""
+    from filrouge.channels.batch import process_batch
+    from filrouge.channels.services import store_inbound
+    from filrouge.detection import store
+    from filrouge.detection.storm import mobiles_under, vonage_payload
+
+    net = network(pms=1, cables=1)
+    cable = net.cables[0][0]
+    customers_with_mobiles(cable, 3)
+    phones = list(mobiles_under(cable))
+    texts = [(phones[0], "Plus d'internet"), *((p, "Plus d'internet") for p in phones)]
+    ids = [
+        store_inbound(
+            channel="sms",
+            external_id=f"passes-{n}",
+            payload=vonage_payload(phone, text, f"passes-{n}"),
+        )[0].pk
+        for n, (phone, text) in enumerate(texts)
+    ]
+    locked = []
+    lock_loads = store.lock_loads
+    monkeypatch.setattr(
+        store, "lock_loads", lambda ids, **kw: locked.append(ids) or lock_loads(ids, **kw)
+    )
+
+    outcome = process_batch(ids)
+
+    assert outcome.left == []
+    assert set(outcome.states.values()) == {"processed"}
+    assert InboundMessage.objects.values("case").distinct().count() == 3
+    assert len(locked) == 1  # one locking pass for the four reports
+    assert locked[0] == sorted(locked[0])
+    assert Suspicion.objects.get().customers == 3
