@@ -26,9 +26,9 @@
    leaves (what it does not handle), and every one of them if the batch fails,
    then run one by one as above: one bad message never blocks the others. A
    batch that lost to another worker's transaction (a deadlock, a serialisation
-   failure: PostgreSQL rolled it back, nothing of it is written) is run again as
-   a batch, up to `BATCH_RETRIES` times, before that: one by one costs ten times
-   the CPU a message.
+   failure, a unique key the other just wrote: rolled back, nothing of it is
+   written) is run again as a batch, up to `BATCH_RETRIES` times, before that:
+   one by one costs ten times the CPU a message.
 
 A worker stopped by SIGINT/SIGTERM finishes its current task and puts the rest
 of its claimed batch back.
@@ -42,7 +42,7 @@ import time
 from datetime import timedelta
 
 from django.db import close_old_connections, connection, transaction
-from django.db.utils import OperationalError
+from django.db.utils import DatabaseError, OperationalError
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django.utils.module_loading import import_string
@@ -60,8 +60,11 @@ IN_ONE_TRANSACTION = frozenset({"filrouge.channels.tasks.process_inbound"})
 BATCHED = {"filrouge.channels.tasks.process_inbound": "filrouge.channels.batch.file_tasks"}
 READY, RUNNING, SUCCESSFUL = "READY", "RUNNING", "SUCCESSFUL"
 HOST = socket.gethostname()[:40]
-# PostgreSQL's SQLSTATE when it rolled a transaction back for another's sake.
-TRANSIENT = frozenset({"40P01", "40001"})  # deadlock detected, serialization failure
+# PostgreSQL's SQLSTATE when a transaction lost to another one, which committed or will:
+# run again, it sees what the other wrote. Deadlock detected, serialization failure, and
+# a unique key just committed by another worker (two batches each creating the file of
+# the same unknown sender: the second, run again, finds the first one's).
+TRANSIENT = frozenset({"40P01", "40001", "23505"})
 BATCH_RETRIES = 2
 SLOW_CLAIM = 0.025  # seconds; claiming 20 tasks through the queue's index takes ~1 ms
 
@@ -201,7 +204,7 @@ class BatchWorker(Worker):
                     values = function([r.args_kwargs["args"][0] for r in batch])
                     done = [r for r in batch if r.args_kwargs["args"][0] in values]
                     _succeeded(done, [values[r.args_kwargs["args"][0]] for r in done])
-            except OperationalError as exc:
+            except DatabaseError as exc:
                 if attempt == BATCH_RETRIES or not _transient(exc):
                     raise
                 attempt += 1
@@ -241,8 +244,8 @@ class BatchWorker(Worker):
         DBTaskResult.objects.filter(pk__in=pks, status=RUNNING).update(status=READY)
 
 
-def _transient(exc: OperationalError) -> bool:
-    """Did PostgreSQL roll the transaction back for another's sake (worth running again)?"""
+def _transient(exc: DatabaseError) -> bool:
+    """Did the transaction lose to another one (worth running again)?"""
     return getattr(exc.__cause__, "sqlstate", None) in TRANSIENT
 
 

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import psycopg
 import pytest
-from django.db import OperationalError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
@@ -458,12 +458,23 @@ def test_the_worker_files_a_batch_and_one_bad_message_does_not_block_the_others(
     assert set(DBTaskResult.objects.values_list("status", flat=True)) == {"SUCCESSFUL"}
 
 
-class _Deadlock(Exception):
-    sqlstate = "40P01"  # what psycopg's DeadlockDetected carries
+class _Lost(Exception):
+    """What psycopg raises, as far as the worker reads it: the SQLSTATE."""
+
+    def __init__(self, sqlstate: str) -> None:
+        super().__init__(sqlstate)
+        self.sqlstate = sqlstate
 
 
+@pytest.mark.parametrize(
+    ("error", "sqlstate"),
+    [
+        (OperationalError, "40P01"),  # deadlock detected
+        (IntegrityError, "23505"),  # another worker just created the same sender's file
+    ],
+)
 @pytest.mark.django_db(transaction=True)
-def test_a_batch_that_lost_a_deadlock_is_run_again_as_a_batch():
+def test_a_batch_that_lost_to_another_worker_is_run_again_as_a_batch(error, sqlstate):
     """PostgreSQL rolled the batch back for another worker's transaction: nothing of it
     was written, and the worker runs the same batch again rather than one by one."""
     calls = []
@@ -471,7 +482,7 @@ def test_a_batch_that_lost_a_deadlock_is_run_again_as_a_batch():
     def loses_once(items):
         calls.append(len(items))
         if len(calls) == 1:
-            raise OperationalError("deadlock detected") from _Deadlock()
+            raise error("lost to another transaction") from _Lost(sqlstate)
 
     for n in range(4):
         _mail(n, f"client{n}@exemple.fr", "Bonjour", "Plus d'internet.")
