@@ -153,9 +153,13 @@ def _cover() -> _Cover:
     ):
         cover.add(element_id, _split(path), pk)
     live = Incident.objects.exclude(status__in=[*CLOSED_STATUSES, Incident.Status.SCHEDULED])
-    for element_id, path in NetworkElement.objects.filter(incidents__in=live).values_list(
-        "pk", "path"
-    ):
+    # The few elements first, then their paths by id: joined in one query, PostgreSQL may
+    # hash all 40,000 elements when the incident tables' statistics are stale (12 ms a
+    # batch on the 1 M-customer data set, where a handful of incidents never reached
+    # autovacuum's threshold).
+    ids = {pk for pk in live.order_by().values_list("elements", flat=True) if pk is not None}
+    elements = NetworkElement.objects.filter(pk__in=ids).order_by()
+    for element_id, path in elements.values_list("pk", "path"):
         cover.add(element_id, _split(path), None)
     return cover
 
