@@ -27,7 +27,7 @@ from django.db.models.fields.json import KT
 from filrouge.cases.models import Case, Event
 from filrouge.partners.models import Partner, PartnerCase
 from filrouge.tmf import attachments as files
-from filrouge.tmf import compiled
+from filrouge.core import compiled
 from filrouge.tmf.resource import EVENT_FIELDS, FIELDS, Caller, TicketRow, ticket
 
 PARTNER_NOTES = [Event.Kind.STATUS_CHANGED, Event.Kind.PARTNER_NOTE]

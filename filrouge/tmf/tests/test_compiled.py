@@ -10,7 +10,8 @@ from filrouge.accounts.tests.factories import AgentFactory
 from filrouge.cases.models import Status
 from filrouge.cases.services import add_note, change_status
 from filrouge.cases.tests.factories import make_case
-from filrouge.tmf import compiled, selectors
+from filrouge.core import compiled
+from filrouge.tmf import selectors
 from filrouge.tmf.tests.helpers import V5, agent_client, entrusted, partner_client, patch, post
 
 pytestmark = [

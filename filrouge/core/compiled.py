@@ -1,13 +1,13 @@
-"""The TMF API's hot reads as SQL compiled once per shape, on PostgreSQL.
+"""Hot reads as SQL compiled once per shape, on PostgreSQL (the TMF API's list, the tokens).
 
 Building a queryset, then compiling it, costs more CPU on every list request than
 serialising the page (a third of the web process's time for `GET /troubleTicket`).
-The statements differ only by their values: a `Shape` asks a function for the
+The statements differ only by their values: `Shapes` asks a function for the
 queryset once, built with *markers* for the values (`Slot`s), keeps the SQL, where
 each marker landed among its parameters and the ORM's converters for its columns,
 then runs that SQL with the values of each call and converts the rows as
 `values_list` would have. The queryset is still the definition: the rows are the
-ORM's own, byte for byte (tests/test_compiled.py compares both paths).
+ORM's own, byte for byte (tmf/tests/test_compiled.py compares both paths).
 
 Only on PostgreSQL (`enabled()`): elsewhere, and for a shape whose markers could not
 be found among its parameters, the queryset runs as it is.
