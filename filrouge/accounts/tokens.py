@@ -51,13 +51,8 @@ def agent_for_token(raw: str) -> Agent | None:
     at once."""
     if not raw.startswith(TOKEN_PREFIX):
         return None
-    values = {"digest": _digest(raw)}
-    statement = (
-        _LOOKUP.get("token", {"digest": "\x00token digest\x00"}, _lookup)
-        if compiled.enabled()
-        else None
-    )
-    rows = statement.rows(values, suffix=" LIMIT 1") if statement else list(_lookup(values)[:1])
+    marker = {"digest": "\x00token digest\x00"}
+    rows = _LOOKUP.run("token", marker, _lookup, {"digest": _digest(raw)}, limit=1)
     if not rows:
         return None
     token_pk, last_used_at, *agent = rows[0]

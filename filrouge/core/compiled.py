@@ -131,3 +131,29 @@ class Shapes:
         with self._lock:
             self._known[key] = compiled if compiled.complete else None
         return self._known[key]
+
+    def run(
+        self,
+        key: Hashable,
+        markers: dict[str, Any],
+        build: Callable[[dict[str, Any]], QuerySet],
+        values: dict[str, Any],
+        *,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[tuple]:
+        """The rows of `build(values)[offset:offset + limit]`: through the statement
+        compiled for `key` on PostgreSQL, else (or without one) through the ORM."""
+        statement = self.get(key, markers, build) if enabled() else None
+        if statement is None:
+            found = build(values)
+            if limit is not None:
+                found = found[offset : offset + limit]
+            elif offset:
+                found = found[offset:]
+            return list(found)
+        if limit is None:
+            if not offset:
+                return statement.rows(values)
+            return statement.rows(values, suffix=" OFFSET %s", extra=(offset,))
+        return statement.rows(values, suffix=" LIMIT %s OFFSET %s", extra=(limit, offset))

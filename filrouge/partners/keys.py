@@ -38,13 +38,8 @@ def partner_for_key(raw: str) -> Partner | None:
     deactivated partner is refused at once."""
     if not raw.startswith(KEY_PREFIX):
         return None
-    values = {"digest": digest(raw)}
-    statement = (
-        _LOOKUP.get("key", {"digest": "\x00key digest\x00"}, _lookup)
-        if compiled.enabled()
-        else None
-    )
-    rows = statement.rows(values, suffix=" LIMIT 1") if statement else list(_lookup(values)[:1])
+    marker = {"digest": "\x00key digest\x00"}
+    rows = _LOOKUP.run("key", marker, _lookup, {"digest": digest(raw)}, limit=1)
     if not rows:
         return None
     partner = Partner.from_db(connection.alias, PARTNER_FIELDS, rows[0])
