@@ -5,10 +5,13 @@ customer, line, `TicketFacts` and — for a partner — its own reference joined
 count of all that match as a scalar subquery in the same statement. Then, only when the
 projection asks for them, one query each for the page's status changes and notes, the
 partners' references (for the operator) and the attachments. No model object is built
-for a row; the API serialises the result with orjson.
+for a row; the API serialises the result with orjson. On PostgreSQL these statements
+are compiled once per shape (caller kind, filter names) by `core.compiled` and run as SQL
+with each request's values; elsewhere the querysets run as they are.
 """
 
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -202,7 +205,7 @@ def _page_rows(
     if not compiled.enabled():
         return None
     markers = {name: _marker(n, name, value) for n, (name, value) in enumerate(filters.items())}
-    if any(marker is None or isinstance(marker, bool) for marker in markers.values()):
+    if any(marker is None for marker in markers.values()):
         return None
     values = {name: _value(value) for name, value in filters.items()}
     partner = caller.partner
@@ -240,22 +243,10 @@ def tickets(
 ) -> list[dict[str, Any]]:
     wanted = set(FIELDS) if fields is None else fields
     ids = [r.pk for r in rows]
-    fast = compiled.enabled()
-    # The compiled statements take the ids as PostgreSQL's array text: psycopg quoting
-    # each of 100 ids for each of 3 statements cost more than the statements' SQL.
-    id_array = "{" + ",".join(map(str, ids)) + "}"
     operator = caller.partner is None
     events: dict[int, list[EventRow]] = defaultdict(list)
     if rows and wanted & EVENT_FIELDS:
-        found = (
-            _EVENTS.get(
-                operator,
-                {"ids": compiled.Slot(0).ids()},
-                lambda marked: _events(marked, operator=operator),
-            ).rows({"ids": id_array})
-            if fast
-            else _events({"ids": ids}, operator=operator)
-        )
+        found = _by_ids(_EVENTS, operator, lambda m: _events(m, operator=operator), ids)
         for row in found:  # plain tuples: a page reads hundreds of events
             event = EventRow(*row)
             events[event.case_id].append(event)
@@ -266,26 +257,11 @@ def tickets(
                 if row.their_reference:
                     references[row.pk].append((caller.partner.name, row.their_reference))
         else:
-            found = (
-                _REFERENCES.get(True, {"ids": compiled.Slot(0).ids()}, _references).rows(
-                    {"ids": id_array}
-                )
-                if fast
-                else _references({"ids": ids})
-            )
-            for case_id, name, ref in found:
+            for case_id, name, ref in _by_ids(_REFERENCES, True, _references, ids):
                 references[case_id].append((name, ref))
     documents: dict[int, list[dict[str, Any]]] = defaultdict(list)
     if rows and "attachment" in wanted:
-
-        def build(marked: dict[str, Any]) -> QuerySet:
-            return _documents(marked, caller=caller)
-
-        found = (
-            _DOCUMENTS.get(operator, {"ids": compiled.Slot(0).ids()}, build).rows({"ids": id_array})
-            if fast
-            else build({"ids": ids})
-        )
+        found = _by_ids(_DOCUMENTS, operator, lambda m: _documents(m, caller=caller), ids)
         for row in found:
             documents[row[1]].append(files.as_attachment(row))
     return [
@@ -302,8 +278,21 @@ def tickets(
     ]
 
 
-# The per-page reads of `tickets`, as querysets of the page's case ids (`compiled` runs
-# each as SQL compiled once; elsewhere they run as they are).
+def _by_ids(
+    shapes: compiled.Shapes, key: bool, build: Callable[[dict], QuerySet], ids: list[int]
+) -> list[tuple]:
+    """The rows of `build({"ids": ids})`: on PostgreSQL by its statement compiled once,
+    given the ids as PostgreSQL's array text (psycopg quoting each of 100 ids for each
+    of 3 statements cost more than the statements' SQL)."""
+    statement = (
+        shapes.get(key, {"ids": compiled.Slot(0).ids()}, build) if compiled.enabled() else None
+    )
+    if statement is None:
+        return list(build({"ids": ids}))
+    return statement.rows({"ids": "{" + ",".join(map(str, ids)) + "}"})
+
+
+# The per-page reads of `tickets`, as querysets of the page's case ids.
 def _events(marked: dict[str, Any], *, operator: bool) -> QuerySet:
     return (
         Event.objects.filter(
