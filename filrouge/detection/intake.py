@@ -14,7 +14,7 @@ from filrouge.cases.models import Case, Intent
 from filrouge.channels.filing import Filed
 from filrouge.core.clock import now
 from filrouge.detection.services import Report, record_reports
-from filrouge.partners.models import PARTNER_FILE_PREFIX
+from filrouge.partners.models import on_a_partners_file
 
 _COUNTED = "_detection_counted"
 
@@ -34,18 +34,10 @@ def count_filed(items: Sequence[Filed]) -> None:
     )
 
 
-def _on_a_partners_file(case: Case) -> bool:
-    """A partner's own ticket (TMF621) is not a customer's contact: not a report. Judged
-    only when the customer came with the case (`open_case`): never a query here."""
-    return Case.customer.is_cached(case) and case.customer.account_number.startswith(
-        PARTNER_FILE_PREFIX
-    )
-
-
 def count_opened(cases: Sequence[Case]) -> None:
     reports = []
     for case in cases:
-        if case.intent == Intent.OUTAGE and not _on_a_partners_file(case):
+        if case.intent == Intent.OUTAGE and not on_a_partners_file(case):
             setattr(case, _COUNTED, True)
             reports.append(
                 Report(

@@ -52,6 +52,7 @@ from filrouge.core.clock import now
 from filrouge.customers.models import Line
 from filrouge.incidents import selectors
 from filrouge.incidents.models import Incident, IncidentCase, IncidentUpdate
+from filrouge.partners.models import on_a_partners_file
 
 logger = logging.getLogger(__name__)
 PUBLIC = Event.Visibility.PUBLIC
@@ -207,7 +208,10 @@ def link_new_cases(cases: Sequence[Case]) -> list[Case]:
     for case in wanted:  # the filing hook (`link_filed`) need not look at them again
         setattr(case, _CHECKED, True)
     line_ids = {c.line_id for c in wanted if c.line_id}
-    customers = {c.customer_id for c in wanted if not c.line_id}
+    # A partner's own ticket (TMF621) is on its file, which has no line: nothing to look up.
+    customers = {c.customer_id for c in wanted if not c.line_id and not on_a_partners_file(c)}
+    if not line_ids and not customers:
+        return []
     lines = list(
         Line.objects.filter(
             Q(pk__in=line_ids)

@@ -13,6 +13,14 @@ from django.utils.translation import gettext_lazy as _
 PARTNER_FILE_PREFIX = "PARTNER-"
 
 
+def on_a_partners_file(case) -> bool:
+    """A partner's own ticket (TMF621), on the file that has no line: no customer's contact.
+    Judged only when the customer came with the case (`open_case`): never a query here."""
+    return type(case).customer.is_cached(case) and case.customer.account_number.startswith(
+        PARTNER_FILE_PREFIX
+    )
+
+
 class Partner(models.Model):
     name = models.CharField(_("name"), max_length=80, unique=True)
     key_digest = models.CharField(max_length=64, unique=True)

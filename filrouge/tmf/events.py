@@ -24,9 +24,10 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 
 from filrouge.cases.models import Case, Event, Status
+from filrouge.core import compiled
 from filrouge.core.clock import now
 from filrouge.partners.models import Partner
 from filrouge.tmf import callbacks, tasks
@@ -150,15 +151,31 @@ def opening_ticket(then: Callable[[Case], None]) -> Iterator[None]:
         _opening_ticket.reset(token)
 
 
+# The listeners of a new ticket, read on every POST: one statement compiled once (per
+# caller kind).
+_CREATED = compiled.Shapes()
+
+
+def _created_hubs(marked: dict[str, Any]) -> QuerySet:
+    partner = marked.get("partner")
+    hubs = Hub.objects.filter(
+        Q(partner__isnull=True) | Q(partner_id=partner) if partner else Q(partner__isnull=True)
+    )
+    return hubs.values_list("id", "partner_id", "query")
+
+
 def ticket_created(case: Case, *, partner: Partner | None, their_reference: str = "") -> None:
     """A ticket posted through the API: the operator's listeners and its poster's (one query)."""
-    hubs = Hub.objects.filter(
-        Q(partner__isnull=True) | Q(partner=partner) if partner else Q(partner__isnull=True)
-    )
+    if partner is not None:
+        marker, values = {"partner": compiled.Slot(0).integer()}, {"partner": partner.pk}
+    else:
+        marker, values = {}, {}
+    found = _CREATED.run(partner is not None, marker, _created_hubs, values)
     rows = [
-        {**row, "ref": their_reference if row["partner_id"] else ""}
-        for row in hubs.values("id", "partner_id", "query")
-    ]
+        {"id": pk, "partner_id": partner_id, "query": query,
+         "ref": their_reference if partner_id else ""}
+        for pk, partner_id, query in found
+    ]  # fmt: skip
     _publish(case, rows, ["TroubleTicketCreateEvent"])
 
 

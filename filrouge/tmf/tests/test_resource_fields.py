@@ -198,3 +198,17 @@ def test_a_patch_replaces_the_relationships_and_the_date_and_refuses_an_unseen_t
         cleared.json()["requestedResolutionDate"],
         cleared.json()["troubleTicketRelationship"],
     ) == (None, [])
+
+
+def test_a_ticket_writes_its_fields_in_order_and_a_projection_keeps_that_order():
+    from filrouge.tmf.resource import ORDER
+
+    agent = AgentFactory()
+    client = agent_client(agent)
+    _partner, partner_api, _raw = partner_client()
+    reference = post(partner_api, "/troubleTicket", TICKET).json()["id"]
+    full = client.get(f"{V5}/troubleTicket/{reference}").json()
+    assert list(full) == list(ORDER)
+    assert list(client.get(f"{V5}/troubleTicket").json()[0]) == list(ORDER)
+    some = client.get(f"{V5}/troubleTicket/{reference}", {"fields": "note,status,relatedParty"})
+    assert list(some.json()) == ["id", "href", "@type", "status", "note", "relatedParty"]
