@@ -159,6 +159,11 @@ def _parts(clean: Sequence[str]) -> tuple[sp.csr_matrix, sp.csr_matrix]:
     return words.transform(clean), chars.transform([c[:CHAR_NGRAM_CHARS] for c in clean])
 
 
+def word_counts(clean: Sequence[str]) -> sp.csr_matrix:
+    """Hashed counts of the words alone (the sentences read for second topics)."""
+    return _VECTORISERS[0].transform(clean)
+
+
 def _counts(clean: Sequence[str]) -> sp.csr_matrix:
     """Both parts side by side (training; prediction keeps them apart, see `_scores`)."""
     return sp.hstack(_parts(clean), format="csr")
@@ -215,7 +220,7 @@ class Model:
         sentences of a long message are each about, to report its second topics."""
         if not clean:
             return np.zeros((0, len(self.intents)), dtype=np.float32)
-        words = _VECTORISERS[0].transform(clean)
+        words = word_counts(clean)
         split = words.shape[1]
         xw, squares = _tfidf(words, self.idf[:split])
         norms = np.sqrt(squares)
