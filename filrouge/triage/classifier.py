@@ -23,11 +23,12 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import chain
 from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import HashingVectorizer
+from sklearn.utils import murmurhash3_32
 
 INTENTS = (
     "outage",
@@ -128,40 +129,96 @@ def normalise(text: str) -> str:
     return " ".join(SHORTHAND.get(w, w) for w in _WORD.findall(text))
 
 
-def _vectorisers() -> tuple[HashingVectorizer, HashingVectorizer]:
-    words = HashingVectorizer(
-        n_features=2**WORD_BITS,
-        ngram_range=(1, 2),
-        token_pattern=r"\b\w+\b",  # noqa: S106 - a regular expression, not a password
-        lowercase=False,
-        alternate_sign=False,
-        norm=None,
-        dtype=np.float32,
-    )
-    chars = HashingVectorizer(
-        n_features=2**CHAR_BITS,
-        analyzer="char_wb",
-        ngram_range=(3, 5),
-        lowercase=False,
-        alternate_sign=False,
-        norm=None,
-        dtype=np.float32,
-    )
-    return words, chars
+# The features are scikit-learn's `HashingVectorizer` columns (the model was trained on
+# them; `tests/test_features.py` checks they are the very same matrices): word 1–2-grams
+# with `token_pattern=r"\b\w+\b"`, and `char_wb` 3–5-grams (each word padded with a
+# space on each side), hashed with MurmurHash3 (seed 0, no alternate sign, no norm), then
+# counted. They are built here without its Python analyser: the columns of a word, of a
+# pair of words and of a word's character n-grams are computed once and kept (customers
+# use a few thousand words), so a message costs a few dictionary look-ups per word
+# instead of ~15 string slices and hashes.
+_TOKEN = re.compile(r"\b\w+\b")  # HashingVectorizer's token_pattern
+SMALL_BATCH = 8  # up to this many texts are scored row by row in NumPy (`_row`), not SciPy
+_CACHE_LIMIT = 200_000  # entries per cache; emptied when full (a flood of novel words)
+_word_cache: dict[str, int] = {}
+_char_cache: dict[str, tuple[int, ...]] = {}
 
 
-_VECTORISERS = _vectorisers()
+def _column(feature: str, n_features: int) -> int:
+    """The column scikit-learn's hashing gives a feature (`_hashing_fast.transform`)."""
+    h = murmurhash3_32(feature, seed=0, positive=False)
+    if h == -(2**31):  # abs(-2**31) overflows in C: scikit-learn's own rule
+        return (2**31 - 1 - (n_features - 1)) % n_features
+    return abs(h) % n_features
+
+
+def _word_columns(text: str) -> list[int]:
+    """Columns of the words and of the pairs of adjacent words (`_word_ngrams`, (1, 2))."""
+    cache = _word_cache
+    if len(cache) > _CACHE_LIMIT:
+        cache.clear()
+    tokens = _TOKEN.findall(text)
+    out = []
+    for feature in (*tokens, *map(" ".join, zip(tokens, tokens[1:], strict=False))):
+        column = cache.get(feature)
+        if column is None:
+            column = cache[feature] = _column(feature, 2**WORD_BITS)
+        out.append(column)
+    return out
+
+
+def _char_grams(word: str) -> list[str]:
+    """`char_wb` n-grams of one word (scikit-learn's `_char_wb_ngrams`, (3, 5))."""
+    w = " " + word + " "
+    grams = []
+    for n in range(3, 6):
+        offset = 0
+        grams.append(w[offset : offset + n])
+        while offset + n < len(w):
+            offset += 1
+            grams.append(w[offset : offset + n])
+        if offset == 0:  # a word shorter than n is counted once
+            break
+    return grams
+
+
+def _char_columns(text: str) -> list[int]:
+    """Columns of the character n-grams of each word (white space only separates words)."""
+    cache = _char_cache
+    if len(cache) > _CACHE_LIMIT:
+        cache.clear()
+    out: list[int] = []
+    for word in text.split():
+        columns = cache.get(word)
+        if columns is None:
+            columns = cache[word] = tuple(_column(g, 2**CHAR_BITS) for g in _char_grams(word))
+        out += columns
+    return out
+
+
+def _matrix(rows: list[list[int]], n_features: int) -> sp.csr_matrix:
+    """Counts of the columns of each row, in canonical form (sorted, summed) as scikit-learn's."""
+    indptr = np.zeros(len(rows) + 1, dtype=np.int32)
+    np.cumsum([len(r) for r in rows], out=indptr[1:])
+    indices = np.fromiter(chain.from_iterable(rows), dtype=np.int32, count=int(indptr[-1]))
+    x = sp.csr_matrix(
+        (np.ones(len(indices), dtype=np.float32), indices, indptr),
+        shape=(len(rows), n_features),
+    )
+    x.sum_duplicates()  # also sorts the indices
+    return x
 
 
 def _parts(clean: Sequence[str]) -> tuple[sp.csr_matrix, sp.csr_matrix]:
     """Hashed counts of already-normalised texts: words, and characters."""
-    words, chars = _VECTORISERS
-    return words.transform(clean), chars.transform([c[:CHAR_NGRAM_CHARS] for c in clean])
+    return word_counts(clean), _matrix(
+        [_char_columns(c[:CHAR_NGRAM_CHARS]) for c in clean], 2**CHAR_BITS
+    )
 
 
 def word_counts(clean: Sequence[str]) -> sp.csr_matrix:
     """Hashed counts of the words alone (the sentences read for second topics)."""
-    return _VECTORISERS[0].transform(clean)
+    return _matrix([_word_columns(c) for c in clean], 2**WORD_BITS)
 
 
 def _counts(clean: Sequence[str]) -> sp.csr_matrix:
@@ -169,9 +226,11 @@ def _counts(clean: Sequence[str]) -> sp.csr_matrix:
     return sp.hstack(_parts(clean), format="csr")
 
 
-def _tfidf(counts: sp.csr_matrix, idf: np.ndarray) -> tuple[sp.csr_matrix, np.ndarray]:
-    """Sublinear TF × IDF, in place on the data array; and each row's squared norm."""
-    x = counts.copy()
+def _tfidf(
+    counts: sp.csr_matrix, idf: np.ndarray, *, copy: bool = True
+) -> tuple[sp.csr_matrix, np.ndarray]:
+    """Sublinear TF × IDF (in place on the data array if not `copy`); each row's squared norm."""
+    x = counts.copy() if copy else counts
     np.log1p(x.data, out=x.data)
     x.data *= idf[x.indices]
     rows = np.repeat(np.arange(x.shape[0]), np.diff(x.indptr))
@@ -187,6 +246,23 @@ def _weigh(counts: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
     norms[norms == 0] = 1.0
     x.data /= np.repeat(norms, np.diff(x.indptr)).astype(np.float32)
     return x
+
+
+def _row(columns: list[int], idf: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One text's TF-IDF · W (not yet normalised) and its squared norm, figure for figure as
+    `_tfidf` and SciPy's CSR × dense product give them, without building a sparse matrix
+    (which costs more than the arithmetic for one short text): the columns sorted and
+    counted, each product rounded to float32 and added in column order — `np.cumsum` adds in
+    order as SciPy's loop does, where `sum` would add pairwise and differ in the last bit."""
+    if not columns:
+        return np.zeros((1, weights.shape[1]), dtype=np.float32), np.zeros(1)
+    cols, counts = np.unique(np.array(columns, dtype=np.int32), return_counts=True)
+    data = np.log1p(counts.astype(np.float32))
+    data *= idf[cols]
+    squares = np.bincount(
+        np.zeros(len(cols), dtype=np.intp), weights=data.astype(np.float64) ** 2, minlength=1
+    )
+    return np.cumsum(data[:, None] * weights[cols], axis=0)[-1:], squares
 
 
 @dataclass(frozen=True)
@@ -220,12 +296,18 @@ class Model:
         sentences of a long message are each about, to report its second topics."""
         if not clean:
             return np.zeros((0, len(self.intents)), dtype=np.float32)
-        words = word_counts(clean)
-        split = words.shape[1]
-        xw, squares = _tfidf(words, self.idf[:split])
+        split = 2**WORD_BITS
+        idf, weights = self.idf[:split], self.weights[:split]
+        if len(clean) <= SMALL_BATCH:
+            rows = [_row(_word_columns(c), idf, weights) for c in clean]
+            raw = np.vstack([r for r, _s in rows])
+            squares = np.concatenate([s for _r, s in rows])
+        else:
+            xw, squares = _tfidf(word_counts(clean), idf, copy=False)
+            raw = np.asarray(xw @ weights)
         norms = np.sqrt(squares)
         norms[norms == 0] = 1.0
-        scores = np.asarray(xw @ self.weights[:split]) / norms[:, None] + self.intercept
+        scores = raw / norms[:, None] + self.intercept
         scores = scores.astype(np.float64)
         scores -= scores.max(axis=1, keepdims=True)
         np.exp(scores, out=scores)
@@ -235,13 +317,25 @@ class Model:
     def _scores(self, clean: Sequence[str]) -> np.ndarray:
         """X · W + b, with X = [words | characters] normalised as one vector, computed as two
         products (no stacking of sparse matrices: the same figures, half the cost per call)."""
-        words, chars = _parts(clean)
-        split = words.shape[1]
-        xw, sw = _tfidf(words, self.idf[:split])
-        xc, sc = _tfidf(chars, self.idf[split:])
-        norms = np.sqrt(sw + sc)
+        split = 2**WORD_BITS
+        if len(clean) <= SMALL_BATCH:
+            raw_rows, square_rows = [], []
+            for c in clean:
+                rw, sw = _row(_word_columns(c), self.idf[:split], self.weights[:split])
+                rc, sc = _row(
+                    _char_columns(c[:CHAR_NGRAM_CHARS]), self.idf[split:], self.weights[split:]
+                )
+                raw_rows.append(rw + rc)
+                square_rows.append(sw + sc)
+            raw, squares = np.vstack(raw_rows), np.concatenate(square_rows)
+        else:
+            words, chars = _parts(clean)
+            xw, sw = _tfidf(words, self.idf[:split], copy=False)
+            xc, sc = _tfidf(chars, self.idf[split:], copy=False)
+            squares = sw + sc
+            raw = np.asarray(xw @ self.weights[:split]) + np.asarray(xc @ self.weights[split:])
+        norms = np.sqrt(squares)
         norms[norms == 0] = 1.0
-        raw = np.asarray(xw @ self.weights[:split]) + np.asarray(xc @ self.weights[split:])
         return (raw / norms[:, None] + self.intercept).astype(np.float64)
 
     def save(self, path: Path) -> None:

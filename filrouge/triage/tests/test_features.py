@@ -89,3 +89,19 @@ def test_normalised_text_is_what_the_features_assume():
     for text in [classifier.normalise(c["text"]) for c in cases()]:
         assert text == " ".join(text.split())
         assert all(w.isascii() and w.isalnum() and w == w.lower() for w in text.split())
+
+
+def test_one_text_scores_as_in_a_batch_to_the_last_bit():
+    """A few texts are scored row by row in NumPy, a batch by SciPy's sparse product: the
+    figures must be the same bits (the order of the additions included)."""
+    from filrouge.triage import store
+
+    model = store.current()
+    clean = texts()
+    assert len(clean) > classifier.SMALL_BATCH
+    batch = model._scores(clean)
+    alone = np.vstack([model._scores([c]) for c in clean])
+    np.testing.assert_array_equal(alone, batch)
+    words = model.word_probabilities(clean)
+    words_alone = np.vstack([model.word_probabilities([c]) for c in clean])
+    np.testing.assert_array_equal(words_alone, words)
