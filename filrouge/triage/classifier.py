@@ -248,21 +248,44 @@ def _weigh(counts: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
     return x
 
 
-def _row(columns: list[int], idf: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """One text's TF-IDF · W (not yet normalised) and its squared norm, figure for figure as
-    `_tfidf` and SciPy's CSR × dense product give them, without building a sparse matrix
-    (which costs more than the arithmetic for one short text): the columns sorted and
-    counted, each product rounded to float32 and added in column order — `np.cumsum` adds in
-    order as SciPy's loop does, where `sum` would add pairwise and differ in the last bit."""
-    if not columns:
+def _row(
+    words: list[int], chars: list[int], idf: np.ndarray, weights: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """One text's TF-IDF · W (not yet normalised; a (1, intents) row) and its squared norm,
+    figure for figure as `_tfidf` and SciPy's CSR × dense products give them, without
+    building sparse matrices (which costs more than the arithmetic for one short text).
+
+    The columns are sorted and counted (words first: the characters' columns come after
+    them, as in the model's feature space); each product is rounded to float32 and added in
+    column order, the words and the characters apart, then the two sums added — as SciPy's
+    loop and `_scores` do (`np.cumsum` adds in order, where `sum` would add pairwise and
+    differ in the last bit); the squared norms are summed by `np.bincount`, as `_tfidf`."""
+    found = np.array(words + chars, dtype=np.int32)
+    if not len(found):
         return np.zeros((1, weights.shape[1]), dtype=np.float32), np.zeros(1)
-    cols, counts = np.unique(np.array(columns, dtype=np.int32), return_counts=True)
-    data = np.log1p(counts.astype(np.float32))
+    found[len(words) :] += 2**WORD_BITS
+    found.sort()
+    first = np.empty(len(found), dtype=bool)
+    first[0] = True
+    np.not_equal(found[1:], found[:-1], out=first[1:])
+    starts = np.flatnonzero(first)
+    cols = found[starts]
+    counts = np.empty(len(starts), dtype=np.float32)
+    np.subtract(starts[1:], starts[:-1], out=counts[:-1], casting="unsafe")
+    counts[-1] = len(found) - starts[-1]
+    data = np.log1p(counts)
     data *= idf[cols]
+    split = int(np.searchsorted(cols, 2**WORD_BITS))  # word columns before, characters after
     squares = np.bincount(
-        np.zeros(len(cols), dtype=np.intp), weights=data.astype(np.float64) ** 2, minlength=1
+        (cols >= 2**WORD_BITS).view(np.int8), weights=data.astype(np.float64) ** 2, minlength=2
     )
-    return np.cumsum(data[:, None] * weights[cols], axis=0)[-1:], squares
+    products = data[:, None] * weights[cols]
+    raw = np.zeros((1, weights.shape[1]), dtype=np.float32)
+    if split:
+        raw += np.cumsum(products[:split], axis=0)[-1]
+    if split < len(cols):
+        raw += np.cumsum(products[split:], axis=0)[-1]
+    return raw, squares[:1] + squares[1:]
 
 
 @dataclass(frozen=True)
@@ -299,7 +322,7 @@ class Model:
         split = 2**WORD_BITS
         idf, weights = self.idf[:split], self.weights[:split]
         if len(clean) <= SMALL_BATCH:
-            rows = [_row(_word_columns(c), idf, weights) for c in clean]
+            rows = [_row(_word_columns(c), [], self.idf, self.weights) for c in clean]
             raw = np.vstack([r for r, _s in rows])
             squares = np.concatenate([s for _r, s in rows])
         else:
@@ -321,12 +344,11 @@ class Model:
         if len(clean) <= SMALL_BATCH:
             raw_rows, square_rows = [], []
             for c in clean:
-                rw, sw = _row(_word_columns(c), self.idf[:split], self.weights[:split])
-                rc, sc = _row(
-                    _char_columns(c[:CHAR_NGRAM_CHARS]), self.idf[split:], self.weights[split:]
+                raw_row, square = _row(
+                    _word_columns(c), _char_columns(c[:CHAR_NGRAM_CHARS]), self.idf, self.weights
                 )
-                raw_rows.append(rw + rc)
-                square_rows.append(sw + sc)
+                raw_rows.append(raw_row)
+                square_rows.append(square)
             raw, squares = np.vstack(raw_rows), np.concatenate(square_rows)
         else:
             words, chars = _parts(clean)

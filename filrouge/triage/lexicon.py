@@ -297,13 +297,52 @@ def _negated(text: str, start: int) -> bool:
     return bool(_NEGATED.search(text[max(0, start - _NEGATION_WINDOW) : start]))
 
 
+class _Strings:
+    """Which of many strings a text contains, read word by word: a string with no white space
+    in it can only be inside one word (a run of non-space characters), and what a word
+    contains is worked out once and kept; the few strings with a space are looked for in the
+    whole text. A dozen look-ups per message instead of a substring search per string."""
+
+    LIMIT = 100_000  # words kept; emptied when full (a flood of novel words)
+
+    def __init__(self, strings: set[str]) -> None:
+        self.known = frozenset(strings)
+        self.spaced = tuple(sorted(s for s in strings if any(c.isspace() for c in s)))
+        self.plain = tuple(sorted(s for s in strings if not any(c.isspace() for c in s)))
+        self.words: dict[str, frozenset[str]] = {}
+
+    def present(self, text: str) -> set[str]:
+        found = {s for s in self.spaced if s in text}
+        words = self.words
+        if len(words) > self.LIMIT:
+            words.clear()
+        for word in set(text.split()):
+            inside = words.get(word)
+            if inside is None:
+                inside = words[word] = frozenset(s for s in self.plain if s in word)
+            if inside:
+                found |= inside
+        return found
+
+
 def matches(
-    rules: tuple[Rule, ...], text: str, *, negatable: bool = True
+    rules: tuple[Rule, ...],
+    text: str,
+    *,
+    negatable: bool = True,
+    present: set[str] | None = None,
 ) -> list[tuple[Rule, str]]:
-    """Each rule that matches (not negated), with the phrase it matched."""
+    """Each rule that matches (not negated), with the phrase it matched. `present`: which of
+    the strings of this module's rules the text contains (`_STRINGS.present(text)`), when
+    the caller has it; `rules` must then be this module's."""
     found = []
     for rule in rules:
-        if rule.needs is not None and not any(n in text for n in rule.needs):
+        needs = rule.needs
+        if needs is not None and (
+            present.isdisjoint(needs)
+            if present is not None
+            else not any(map(text.__contains__, needs))
+        ):
             continue  # no match possible (see `needs`)
         for match in rule.pattern.finditer(text):
             if negatable and _negated(text, match.start()):
@@ -311,6 +350,11 @@ def matches(
             found.append((rule, match[0]))
             break
     return found
+
+
+_STRINGS = _Strings(
+    {s for r in (*CHURN, *ESCALATION, *FRUSTRATION, *NEW_INTERVENTION) for s in r.needs or ()}
+)
 
 
 @dataclass(frozen=True)
@@ -329,16 +373,20 @@ _BANGS = re.compile(r"[!?]{2,}|!\s*!|😡|🤬|😤")
 
 def read(clean: str, raw: str) -> Reading:
     """Frustration, threats and the new-intervention signal of one message."""
-    churn = [phrase for _rule, phrase in matches(CHURN, clean)]
-    escalation = [phrase for _rule, phrase in matches(ESCALATION, clean)]
-    new = [phrase for _rule, phrase in matches(NEW_INTERVENTION, clean, negatable=False)]
-    angry = matches(FRUSTRATION, clean)
+    present = _STRINGS.present(clean)
+    churn = [phrase for _rule, phrase in matches(CHURN, clean, present=present)]
+    escalation = [phrase for _rule, phrase in matches(ESCALATION, clean, present=present)]
+    new = [
+        phrase
+        for _rule, phrase in matches(NEW_INTERVENTION, clean, negatable=False, present=present)
+    ]
+    angry = matches(FRUSTRATION, clean, present=present)
     points = sum(rule.weight for rule, _phrase in angry)
     phrases = [phrase for _rule, phrase in angry]
     head = raw[:2_000]
-    if _BANGS.search(head):
+    if bangs := _BANGS.search(head):
         points += 1
-        phrases.append(_BANGS.search(head)[0])
+        phrases.append(bangs[0])
     words = _WORDS.findall(head)
     if len(words) >= 3 and len(_SHOUT.findall(head)) * 2 > len(words):
         points += 1

@@ -113,6 +113,14 @@ def test_every_match_contains_one_of_its_rules_strings():
 def test_the_reading_is_the_same_with_and_without_the_shortcut():
     plain = tuple(lexicon.Rule(r.name, r.pattern, r.weight) for r in RULES)
     for text in _texts():
-        fast = lexicon.matches(RULES, text)
+        fast = lexicon.matches(RULES, text, present=lexicon._STRINGS.present(text))
+        assert fast == lexicon.matches(RULES, text)
         slow = lexicon.matches(plain, text)
         assert [(r.pattern, p) for r, p in fast] == [(r.pattern, p) for r, p in slow], text
+
+
+def test_the_strings_found_word_by_word_are_those_in_the_text():
+    strings = lexicon._STRINGS
+    assert strings.known >= {s for r in RULES for s in r.needs}
+    for text in [*_texts(), "m en vais", "j ai signe\tchez", "ab\u00a0cd", ""]:
+        assert strings.present(text) == {s for s in strings.known if s in text}, text
