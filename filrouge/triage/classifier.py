@@ -258,8 +258,8 @@ def _row(
     The columns are sorted and counted (words first: the characters' columns come after
     them, as in the model's feature space); each product is rounded to float32 and added in
     column order, the words and the characters apart, then the two sums added — as SciPy's
-    loop and `_scores` do (`np.cumsum` adds in order, where `sum` would add pairwise and
-    differ in the last bit); the squared norms are summed by `np.bincount`, as `_tfidf`."""
+    loop and `_scores` do (`_product` runs SciPy's loop); the squared norms are summed by
+    `np.bincount`, as `_tfidf` does."""
     found = np.array(words + chars, dtype=np.int32)
     if not len(found):
         return np.zeros((1, weights.shape[1]), dtype=np.float32), np.zeros(1)
@@ -279,13 +279,31 @@ def _row(
     squares = np.bincount(
         (cols >= 2**WORD_BITS).view(np.int8), weights=data.astype(np.float64) ** 2, minlength=2
     )
-    products = data[:, None] * weights[cols]
-    raw = np.zeros((1, weights.shape[1]), dtype=np.float32)
-    if split:
-        raw += np.cumsum(products[:split], axis=0)[-1]
+    raw = _product(cols[:split], data[:split], weights)
     if split < len(cols):
-        raw += np.cumsum(products[split:], axis=0)[-1]
+        raw += _product(cols[split:], data[split:], weights)
     return raw, squares[:1] + squares[1:]
+
+
+try:  # the loop SciPy's CSR × dense product runs, without building a matrix around it
+    from scipy.sparse._sparsetools import csr_matvecs as _csr_matvecs
+except ImportError:  # pragma: no cover - another SciPy: the public product, same figures
+    _csr_matvecs = None
+
+
+def _product(cols: np.ndarray, data: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """The (1, intents) row `csr_matrix((data, cols, [0, n])) @ weights` — SciPy's own loop
+    (float32 products added in column order), called directly: ~2 µs instead of ~15."""
+    out = np.zeros((1, weights.shape[1]), dtype=np.float32)
+    if not len(cols):
+        return out
+    indptr = np.array([0, len(cols)], dtype=cols.dtype)
+    if _csr_matvecs is None:
+        matrix = sp.csr_matrix((data, cols, indptr), shape=(1, weights.shape[0]))
+        return np.asarray(matrix @ weights)
+    rows, width = weights.shape
+    _csr_matvecs(1, rows, width, indptr, cols, data, weights.ravel(), out.ravel())
+    return out
 
 
 @dataclass(frozen=True)

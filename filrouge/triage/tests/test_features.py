@@ -105,3 +105,14 @@ def test_one_text_scores_as_in_a_batch_to_the_last_bit():
     words = model.word_probabilities(clean)
     words_alone = np.vstack([model.word_probabilities([c]) for c in clean])
     np.testing.assert_array_equal(words_alone, words)
+
+
+def test_without_scipys_loop_the_public_product_gives_the_same_bits(monkeypatch):
+    from filrouge.triage import store
+
+    model = store.current()
+    clean = texts()[:200]
+    direct = np.vstack([model._scores([c]) for c in clean])
+    monkeypatch.setattr(classifier, "_csr_matvecs", None)
+    public = np.vstack([model._scores([c]) for c in clean])
+    np.testing.assert_array_equal(public, direct)
