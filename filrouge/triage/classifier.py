@@ -138,7 +138,7 @@ def normalise(text: str) -> str:
 # use a few thousand words), so a message costs a few dictionary look-ups per word
 # instead of ~15 string slices and hashes.
 _TOKEN = re.compile(r"\b\w+\b")  # HashingVectorizer's token_pattern
-SMALL_BATCH = 8  # up to this many texts are scored row by row in NumPy (`_row`), not SciPy
+SMALL_BATCH = 8  # up to this many texts are scored without SciPy matrices (`_rows`)
 _CACHE_LIMIT = 200_000  # entries per cache; emptied when full (a flood of novel words)
 _word_cache: dict[str, int] = {}
 _char_cache: dict[str, tuple[int, ...]] = {}
@@ -248,41 +248,52 @@ def _weigh(counts: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
     return x
 
 
-def _row(
-    words: list[int], chars: list[int], idf: np.ndarray, weights: np.ndarray
+def _rows(
+    words: Sequence[list[int]], chars: Sequence[list[int]], idf: np.ndarray, weights: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """One text's TF-IDF · W (not yet normalised; a (1, intents) row) and its squared norm,
+    """A few texts' TF-IDF · W (not yet normalised; (texts, intents)) and squared norms,
     figure for figure as `_tfidf` and SciPy's CSR × dense products give them, without
-    building sparse matrices (which costs more than the arithmetic for one short text).
+    building sparse matrices (which costs more than the arithmetic for a few short texts).
 
-    The columns are sorted and counted (words first: the characters' columns come after
-    them, as in the model's feature space); each product is rounded to float32 and added in
-    column order, the words and the characters apart, then the two sums added — as SciPy's
-    loop and `_scores` do (`_product` runs SciPy's loop); the squared norms are summed by
-    `np.bincount`, as `_tfidf` does."""
-    found = np.array(words + chars, dtype=np.int32)
-    if not len(found):
-        return np.zeros((1, weights.shape[1]), dtype=np.float32), np.zeros(1)
-    found[len(words) :] += 2**WORD_BITS
-    found.sort()
-    first = np.empty(len(found), dtype=bool)
+    Each text's columns are sorted and counted (words first: the characters' columns come
+    after them, as in the model's feature space); the products are added in column order,
+    the words and the characters apart, then the two sums added — as `_scores` does with
+    SciPy (`_product` runs SciPy's loop); the squared norms are summed by `np.bincount` in
+    the same order as `_tfidf` sums them."""
+    n, width = len(words), weights.shape[1]
+    sizes = [len(w) + len(c) for w, c in zip(words, chars, strict=True)]
+    keys = np.fromiter(
+        chain.from_iterable(
+            chain(w, (c + 2**WORD_BITS for c in ch)) for w, ch in zip(words, chars, strict=True)
+        ),
+        dtype=np.int64,
+        count=sum(sizes),
+    )
+    keys += np.repeat(np.arange(n, dtype=np.int64) << 32, sizes)  # text, then column
+    keys.sort()
+    raw = np.zeros((n, width), dtype=np.float32)
+    if not len(keys):
+        return raw, np.zeros(n)
+    first = np.empty(len(keys), dtype=bool)
     first[0] = True
-    np.not_equal(found[1:], found[:-1], out=first[1:])
+    np.not_equal(keys[1:], keys[:-1], out=first[1:])
     starts = np.flatnonzero(first)
-    cols = found[starts]
+    unique = keys[starts]
     counts = np.empty(len(starts), dtype=np.float32)
     np.subtract(starts[1:], starts[:-1], out=counts[:-1], casting="unsafe")
-    counts[-1] = len(found) - starts[-1]
+    counts[-1] = len(keys) - starts[-1]
+    row = (unique >> 32).astype(np.intp)
+    cols = (unique & 0xFFFFFFFF).astype(np.int32)
     data = np.log1p(counts)
     data *= idf[cols]
-    split = int(np.searchsorted(cols, 2**WORD_BITS))  # word columns before, characters after
+    is_char = cols >= 2**WORD_BITS
     squares = np.bincount(
-        (cols >= 2**WORD_BITS).view(np.int8), weights=data.astype(np.float64) ** 2, minlength=2
-    )
-    raw = _product(cols[:split], data[:split], weights)
-    if split < len(cols):
-        raw += _product(cols[split:], data[split:], weights)
-    return raw, squares[:1] + squares[1:]
+        row * 2 + is_char, weights=data.astype(np.float64) ** 2, minlength=2 * n
+    ).reshape(n, 2)
+    raw += _product(row[~is_char], cols[~is_char], data[~is_char], n, weights)
+    if is_char.any():
+        raw += _product(row[is_char], cols[is_char], data[is_char], n, weights)
+    return raw, squares[:, 0] + squares[:, 1]
 
 
 try:  # the loop SciPy's CSR × dense product runs, without building a matrix around it
@@ -291,18 +302,19 @@ except ImportError:  # pragma: no cover - another SciPy: the public product, sam
     _csr_matvecs = None
 
 
-def _product(cols: np.ndarray, data: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """The (1, intents) row `csr_matrix((data, cols, [0, n])) @ weights` — SciPy's own loop
-    (float32 products added in column order), called directly: ~2 µs instead of ~15."""
-    out = np.zeros((1, weights.shape[1]), dtype=np.float32)
-    if not len(cols):
-        return out
-    indptr = np.array([0, len(cols)], dtype=cols.dtype)
+def _product(
+    row: np.ndarray, cols: np.ndarray, data: np.ndarray, n: int, weights: np.ndarray
+) -> np.ndarray:
+    """`csr_matrix((data, (row, cols)), shape=(n, features)) @ weights`, the entries already in
+    row then column order, run by SciPy's own loop (float32 products added in column order)
+    called directly: ~2 µs instead of ~15 for the matrix and the product around it."""
+    indptr = np.zeros(n + 1, dtype=np.int32)
+    np.cumsum(np.bincount(row, minlength=n), out=indptr[1:])
     if _csr_matvecs is None:
-        matrix = sp.csr_matrix((data, cols, indptr), shape=(1, weights.shape[0]))
+        matrix = sp.csr_matrix((data, cols, indptr), shape=(n, weights.shape[0]))
         return np.asarray(matrix @ weights)
-    rows, width = weights.shape
-    _csr_matvecs(1, rows, width, indptr, cols, data, weights.ravel(), out.ravel())
+    out = np.zeros((n, weights.shape[1]), dtype=np.float32)
+    _csr_matvecs(n, *weights.shape, indptr, cols, data, weights.ravel(), out.ravel())
     return out
 
 
@@ -340,9 +352,9 @@ class Model:
         split = 2**WORD_BITS
         idf, weights = self.idf[:split], self.weights[:split]
         if len(clean) <= SMALL_BATCH:
-            rows = [_row(_word_columns(c), [], self.idf, self.weights) for c in clean]
-            raw = np.vstack([r for r, _s in rows])
-            squares = np.concatenate([s for _r, s in rows])
+            raw, squares = _rows(
+                [_word_columns(c) for c in clean], [[] for _c in clean], self.idf, self.weights
+            )
         else:
             xw, squares = _tfidf(word_counts(clean), idf, copy=False)
             raw = np.asarray(xw @ weights)
@@ -360,14 +372,12 @@ class Model:
         products (no stacking of sparse matrices: the same figures, half the cost per call)."""
         split = 2**WORD_BITS
         if len(clean) <= SMALL_BATCH:
-            raw_rows, square_rows = [], []
-            for c in clean:
-                raw_row, square = _row(
-                    _word_columns(c), _char_columns(c[:CHAR_NGRAM_CHARS]), self.idf, self.weights
-                )
-                raw_rows.append(raw_row)
-                square_rows.append(square)
-            raw, squares = np.vstack(raw_rows), np.concatenate(square_rows)
+            raw, squares = _rows(
+                [_word_columns(c) for c in clean],
+                [_char_columns(c[:CHAR_NGRAM_CHARS]) for c in clean],
+                self.idf,
+                self.weights,
+            )
         else:
             words, chars = _parts(clean)
             xw, sw = _tfidf(words, self.idf[:split], copy=False)

@@ -100,11 +100,13 @@ def test_one_text_scores_as_in_a_batch_to_the_last_bit():
     clean = texts()
     assert len(clean) > classifier.SMALL_BATCH
     batch = model._scores(clean)
-    alone = np.vstack([model._scores([c]) for c in clean])
-    np.testing.assert_array_equal(alone, batch)
     words = model.word_probabilities(clean)
-    words_alone = np.vstack([model.word_probabilities([c]) for c in clean])
-    np.testing.assert_array_equal(words_alone, words)
+    for size in (1, 2, 5, classifier.SMALL_BATCH):
+        chunks = range(0, len(clean), size)
+        alone = np.vstack([model._scores(clean[i : i + size]) for i in chunks])
+        np.testing.assert_array_equal(alone, batch)
+        words_alone = np.vstack([model.word_probabilities(clean[i : i + size]) for i in chunks])
+        np.testing.assert_array_equal(words_alone, words)
 
 
 def test_without_scipys_loop_the_public_product_gives_the_same_bits(monkeypatch):
