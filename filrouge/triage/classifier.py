@@ -158,13 +158,14 @@ def _word_columns(text: str) -> list[int]:
     if len(cache) > _CACHE_LIMIT:
         cache.clear()
     tokens = _TOKEN.findall(text)
-    out = []
-    for feature in (*tokens, *map(" ".join, zip(tokens, tokens[1:], strict=False))):
-        column = cache.get(feature)
-        if column is None:
-            column = cache[feature] = _column(feature, 2**WORD_BITS)
-        out.append(column)
-    return out
+    features = tokens + list(map(" ".join, zip(tokens, tokens[1:], strict=False)))
+    columns = list(map(cache.get, features))
+    if None in columns:  # words or pairs not seen yet
+        for i, column in enumerate(columns):
+            if column is None:
+                feature = features[i]
+                columns[i] = cache[feature] = _column(feature, 2**WORD_BITS)
+    return columns
 
 
 def _char_grams(word: str) -> list[str]:
@@ -261,15 +262,13 @@ def _rows(
     SciPy (`_product` runs SciPy's loop); the squared norms are summed by `np.bincount` in
     the same order as `_tfidf` sums them."""
     n, width = len(words), weights.shape[1]
-    sizes = [len(w) + len(c) for w, c in zip(words, chars, strict=True)]
-    keys = np.fromiter(
-        chain.from_iterable(
-            chain(w, (c + 2**WORD_BITS for c in ch)) for w, ch in zip(words, chars, strict=True)
-        ),
-        dtype=np.int64,
-        count=sum(sizes),
-    )
-    keys += np.repeat(np.arange(n, dtype=np.int64) << 32, sizes)  # text, then column
+    parts = [p for w, c in zip(words, chars, strict=True) for p in (w, c)]
+    sizes = [len(p) for p in parts]
+    keys = np.fromiter(chain.from_iterable(parts), dtype=np.int64, count=sum(sizes))
+    # Key: the text, then the column (the characters' after the words').
+    offsets = np.arange(2 * n, dtype=np.int64)
+    offsets = ((offsets >> 1) << 32) + (offsets & 1) * 2**WORD_BITS
+    keys += np.repeat(offsets, sizes)
     keys.sort()
     raw = np.zeros((n, width), dtype=np.float32)
     if not len(keys):
