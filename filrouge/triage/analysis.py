@@ -169,8 +169,7 @@ def analyse_many(items: Sequence[Item]) -> list[Analysis]:
     clean = [classifier.normalise(t) for t in texts]
     readable = [bool(_LETTERS.search(c)) and _is_french(c) for c in clean]
     owners, fragments = _fragments(texts)
-    probabilities = model.probabilities_of_normalised(clean)
-    per_fragment = model.word_probabilities(fragments)
+    probabilities, per_fragment = model.probabilities_with_sentences(clean, fragments)
     topics: list[set[int]] = [set() for _ in texts]
     for owner, row in zip(owners, per_fragment, strict=True):
         best = int(row.argmax())

@@ -118,3 +118,19 @@ def test_without_scipys_loop_the_public_product_gives_the_same_bits(monkeypatch)
     monkeypatch.setattr(classifier, "_csr_matvecs", None)
     public = np.vstack([model._scores([c]) for c in clean])
     np.testing.assert_array_equal(public, direct)
+
+
+def test_a_message_and_its_sentences_read_together_give_the_same_bits():
+    from filrouge.triage import store
+
+    model = store.current()
+    clean = texts()
+    sentences = [s for c in clean[:300] for s in c.split(" et ")[:3]]
+    whole, words = model.probabilities_of_normalised(clean), model.word_probabilities(sentences)
+    for n, k in ((1, 0), (1, 3), (1, 8), (2, 5), (8, 8), (0, 4), (3, 0)):
+        for i in range(0, 60, 7):
+            got, got_words = model.probabilities_with_sentences(
+                clean[i : i + n], sentences[i : i + k]
+            )
+            np.testing.assert_array_equal(got, whole[i : i + n])
+            np.testing.assert_array_equal(got_words, words[i : i + k])
