@@ -139,7 +139,7 @@ def normalise(text: str) -> str:
 # instead of ~15 string slices and hashes.
 _TOKEN = re.compile(r"\b\w+\b")  # HashingVectorizer's token_pattern
 SMALL_BATCH = 8  # up to this many texts are scored without SciPy matrices (`_rows`)
-_CACHE_LIMIT = 200_000  # entries per cache; emptied when full (a flood of novel words)
+_CACHE_LIMIT = 50_000  # entries per cache (a few MB); emptied when full (a flood of novel words)
 _word_cache: dict[str, int] = {}
 _char_cache: dict[str, tuple[int, ...]] = {}
 

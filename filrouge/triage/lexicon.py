@@ -303,7 +303,7 @@ class _Strings:
     contains is worked out once and kept; the few strings with a space are looked for in the
     whole text. A dozen look-ups per message instead of a substring search per string."""
 
-    LIMIT = 100_000  # words kept; emptied when full (a flood of novel words)
+    LIMIT = 50_000  # words kept (a few MB); emptied when full (a flood of novel words)
 
     def __init__(self, strings: set[str]) -> None:
         self.known = frozenset(strings)
