@@ -139,7 +139,10 @@ def normalise(text: str) -> str:
 # instead of ~15 string slices and hashes.
 _TOKEN = re.compile(r"\b\w+\b")  # HashingVectorizer's token_pattern
 SMALL_BATCH = 8  # up to this many texts are scored without SciPy matrices (`_rows`)
-_CACHE_LIMIT = 50_000  # entries per cache (a few MB); emptied when full (a flood of novel words)
+# Entries kept per cache, emptied when full (a flood of novel words): with lexicon's cache
+# of words, about 20 MB at most (traced while reading 60,000 made-up words).
+_CACHE_LIMIT = 50_000
+_CHAR_CACHE_LIMIT = 20_000
 _word_cache: dict[str, int] = {}
 _char_cache: dict[str, tuple[int, ...]] = {}
 
@@ -186,7 +189,7 @@ def _char_grams(word: str) -> list[str]:
 def _char_columns(text: str) -> list[int]:
     """Columns of the character n-grams of each word (white space only separates words)."""
     cache = _char_cache
-    if len(cache) > _CACHE_LIMIT:
+    if len(cache) > _CHAR_CACHE_LIMIT:
         cache.clear()
     out: list[int] = []
     for word in text.split():

@@ -297,6 +297,9 @@ def _negated(text: str, start: int) -> bool:
     return bool(_NEGATED.search(text[max(0, start - _NEGATION_WINDOW) : start]))
 
 
+_NONE: frozenset[str] = frozenset()  # shared by the words that contain no string
+
+
 class _Strings:
     """Which of many strings a text contains, read word by word: a string with no white space
     in it can only be inside one word (a run of non-space characters), and what a word
@@ -319,7 +322,7 @@ class _Strings:
         for word in set(text.split()):
             inside = words.get(word)
             if inside is None:
-                inside = words[word] = frozenset(s for s in self.plain if s in word)
+                inside = words[word] = frozenset(s for s in self.plain if s in word) or _NONE
             if inside:
                 found |= inside
         return found
