@@ -108,13 +108,23 @@ def _extractor(patterns: str, region: str) -> Extractor:
     return Extractor(json.loads(patterns), region)
 
 
+_last_extractor: tuple[dict, str, Extractor] | None = None
+
+
 def extractor() -> Extractor:
+    """The extractor for the settings' number patterns and region: the one built last if the
+    settings still equal what it was built from (a comparison, not a JSON dump, per call)."""
+    import copy
     import json
 
-    return _extractor(
-        json.dumps(settings.FILROUGE_TRIAGE_NUMBER_PATTERNS, sort_keys=True),
-        settings.FILROUGE_DEFAULT_REGION,
-    )
+    global _last_extractor
+    patterns, region = settings.FILROUGE_TRIAGE_NUMBER_PATTERNS, settings.FILROUGE_DEFAULT_REGION
+    last = _last_extractor
+    if last is not None and last[1] == region and last[0] == patterns:
+        return last[2]
+    built = _extractor(json.dumps(patterns, sort_keys=True), region)
+    _last_extractor = (copy.deepcopy(patterns), region, built)
+    return built
 
 
 def _as_text(text: object) -> str:
@@ -159,8 +169,7 @@ def analyse_many(items: Sequence[Item]) -> list[Analysis]:
     clean = [classifier.normalise(t) for t in texts]
     readable = [bool(_LETTERS.search(c)) and _is_french(c) for c in clean]
     owners, fragments = _fragments(texts)
-    probabilities = model.probabilities_of_normalised(clean)
-    per_fragment = model.word_probabilities(fragments)
+    probabilities, per_fragment = model.probabilities_with_sentences(clean, fragments)
     topics: list[set[int]] = [set() for _ in texts]
     for owner, row in zip(owners, per_fragment, strict=True):
         best = int(row.argmax())
@@ -178,7 +187,7 @@ def analyse_many(items: Sequence[Item]) -> list[Analysis]:
             order = row.argsort()[::-1]
             top = int(order[0])
             confidence = float(row[top])
-            intents = {names[i]: round(float(row[i]), 4) for i in range(len(names))}
+            intents = {name: round(p, 4) for name, p in zip(names, row.tolist(), strict=True)}
         else:
             top, confidence = other, 0.0
             intents = {name: (1.0 if name == "other" else 0.0) for name in names}

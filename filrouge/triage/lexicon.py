@@ -74,10 +74,99 @@ class Rule:
     name: str
     pattern: re.Pattern
     weight: int = 1
+    # Strings one of which every match of `pattern` contains (derived from the pattern by
+    # `needs`): a text with none of them is not searched. None: always searched.
+    needs: tuple[str, ...] | None = None
 
 
 def _rules(*specs: tuple[str, str] | tuple[str, str, int]) -> tuple[Rule, ...]:
-    return tuple(Rule(s[0], re.compile(s[1]), s[2] if len(s) > 2 else 1) for s in specs)
+    return tuple(
+        Rule(s[0], re.compile(s[1]), s[2] if len(s) > 2 else 1, needs(s[1])) for s in specs
+    )
+
+
+# A pattern is searched at every position of the text, and most of these start with a long
+# alternation: that is most of the cost of reading a message. But every match contains one
+# of a few literal strings ("mediat", one of the leaving verbs, "intervention"...), and a
+# substring test is ~100 times cheaper: `needs` finds such strings in the pattern's parse
+# tree — a run of literal characters, the strings an alternation of literals can match, the
+# body of a group or of a repetition done at least once — and keeps the most selective.
+# Anything it does not know (a class, a repetition that may be skipped, a flag) gives no
+# string, never a wrong one; a pattern it cannot read is always searched.
+_EXACT_LIMIT = 64  # an alternation matching more strings than this is no literal
+
+
+def needs(pattern: str) -> tuple[str, ...] | None:
+    try:
+        from re import _constants as op
+        from re import _parser
+    except ImportError:  # another Python's internals: no shortcut, the same results
+        return None
+    try:
+        tree = _parser.parse(pattern)
+    except re.error:
+        return None
+    if tree.state.flags & (re.IGNORECASE | re.VERBOSE):
+        return None
+
+    def best(*options: frozenset[str] | None) -> frozenset[str] | None:
+        valid = [o for o in options if o and all(o)]
+        # Longer strings are rarer; fewer strings are fewer tests.
+        return max(valid, key=lambda o: (min(4, min(map(len, o))), -len(o)), default=None)
+
+    def exact(node) -> frozenset[str] | None:
+        """Every string the node can match, if they are few and literal."""
+        kind, value = node
+        if kind is op.LITERAL:
+            return frozenset({chr(value)})
+        if kind in (op.AT, op.ASSERT, op.ASSERT_NOT):  # zero width
+            return frozenset({""})
+        if kind is op.IN and all(k is op.LITERAL for k, _v in value):
+            return frozenset(chr(v) for _k, v in value)
+        if kind is op.SUBPATTERN and not value[1] and not value[2]:  # no flags in the group
+            return sequence(value[3])[0]
+        if kind is op.BRANCH:
+            branches = [sequence(b)[0] for b in value[1]]
+            if all(b is not None for b in branches):
+                union = frozenset().union(*branches)
+                return union if len(union) <= _EXACT_LIMIT else None
+        if kind in (op.MAX_REPEAT, op.MIN_REPEAT) and value[:2] == (0, 1):
+            inner = sequence(value[2])[0]
+            return None if inner is None else inner | {""}
+        return None
+
+    def required(node) -> frozenset[str] | None:
+        """Strings one of which any match of the node contains (not an exact node)."""
+        kind, value = node
+        if kind is op.SUBPATTERN and not value[1] and not value[2]:
+            return sequence(value[3])[1]
+        if kind is op.BRANCH:
+            branches = [sequence(b)[1] for b in value[1]]
+            if all(b is not None for b in branches):
+                return frozenset().union(*branches)
+        if kind in (op.MAX_REPEAT, op.MIN_REPEAT, op.POSSESSIVE_REPEAT) and value[0] >= 1:
+            return sequence(value[2])[1]
+        return None
+
+    def sequence(nodes) -> tuple[frozenset[str] | None, frozenset[str] | None]:
+        """(every string the sequence can match if few, strings one of which it contains)."""
+        found: frozenset[str] | None = None
+        run = frozenset({""})  # the strings the current stretch of exact nodes can match
+        whole: frozenset[str] | None = run
+        for node in nodes:
+            strings = exact(node)
+            if strings is not None and len(run) * len(strings) <= _EXACT_LIMIT:
+                run = frozenset(a + b for a in run for b in strings)
+                if whole is not None:
+                    whole = run
+                continue
+            found = best(found, run, required(node) if strings is None else strings)
+            run = frozenset({""}) if strings is None else strings
+            whole = None
+        return whole, best(found, run)
+
+    found = sequence(list(tree))[1]
+    return tuple(sorted(found)) if found else None
 
 
 CHURN = _rules(
@@ -208,18 +297,67 @@ def _negated(text: str, start: int) -> bool:
     return bool(_NEGATED.search(text[max(0, start - _NEGATION_WINDOW) : start]))
 
 
+_NONE: frozenset[str] = frozenset()  # shared by the words that contain no string
+
+
+class _Strings:
+    """Which of many strings a text contains, read word by word: a string with no white space
+    in it can only be inside one word (a run of non-space characters), and what a word
+    contains is worked out once and kept; the few strings with a space are looked for in the
+    whole text. A dozen look-ups per message instead of a substring search per string."""
+
+    LIMIT = 50_000  # words kept (a few MB); emptied when full (a flood of novel words)
+
+    def __init__(self, strings: set[str]) -> None:
+        self.known = frozenset(strings)
+        self.spaced = tuple(sorted(s for s in strings if any(c.isspace() for c in s)))
+        self.plain = tuple(sorted(s for s in strings if not any(c.isspace() for c in s)))
+        self.words: dict[str, frozenset[str]] = {}
+
+    def present(self, text: str) -> set[str]:
+        found = {s for s in self.spaced if s in text}
+        words = self.words
+        if len(words) > self.LIMIT:
+            words.clear()
+        for word in set(text.split()):
+            inside = words.get(word)
+            if inside is None:
+                inside = words[word] = frozenset(s for s in self.plain if s in word) or _NONE
+            if inside:
+                found |= inside
+        return found
+
+
 def matches(
-    rules: tuple[Rule, ...], text: str, *, negatable: bool = True
+    rules: tuple[Rule, ...],
+    text: str,
+    *,
+    negatable: bool = True,
+    present: set[str] | None = None,
 ) -> list[tuple[Rule, str]]:
-    """Each rule that matches (not negated), with the phrase it matched."""
+    """Each rule that matches (not negated), with the phrase it matched. `present`: which of
+    the strings of this module's rules the text contains (`_STRINGS.present(text)`), when
+    the caller has it; `rules` must then be this module's."""
     found = []
     for rule in rules:
+        needs = rule.needs
+        if needs is not None and (
+            present.isdisjoint(needs)
+            if present is not None
+            else not any(map(text.__contains__, needs))
+        ):
+            continue  # no match possible (see `needs`)
         for match in rule.pattern.finditer(text):
             if negatable and _negated(text, match.start()):
                 continue
             found.append((rule, match[0]))
             break
     return found
+
+
+_STRINGS = _Strings(
+    {s for r in (*CHURN, *ESCALATION, *FRUSTRATION, *NEW_INTERVENTION) for s in r.needs or ()}
+)
 
 
 @dataclass(frozen=True)
@@ -238,16 +376,20 @@ _BANGS = re.compile(r"[!?]{2,}|!\s*!|😡|🤬|😤")
 
 def read(clean: str, raw: str) -> Reading:
     """Frustration, threats and the new-intervention signal of one message."""
-    churn = [phrase for _rule, phrase in matches(CHURN, clean)]
-    escalation = [phrase for _rule, phrase in matches(ESCALATION, clean)]
-    new = [phrase for _rule, phrase in matches(NEW_INTERVENTION, clean, negatable=False)]
-    angry = matches(FRUSTRATION, clean)
+    present = _STRINGS.present(clean)
+    churn = [phrase for _rule, phrase in matches(CHURN, clean, present=present)]
+    escalation = [phrase for _rule, phrase in matches(ESCALATION, clean, present=present)]
+    new = [
+        phrase
+        for _rule, phrase in matches(NEW_INTERVENTION, clean, negatable=False, present=present)
+    ]
+    angry = matches(FRUSTRATION, clean, present=present)
     points = sum(rule.weight for rule, _phrase in angry)
     phrases = [phrase for _rule, phrase in angry]
     head = raw[:2_000]
-    if _BANGS.search(head):
+    if bangs := _BANGS.search(head):
         points += 1
-        phrases.append(_BANGS.search(head)[0])
+        phrases.append(bangs[0])
     words = _WORDS.findall(head)
     if len(words) >= 3 and len(_SHOUT.findall(head)) * 2 > len(words):
         points += 1
