@@ -129,7 +129,7 @@ def _from_counter(year: int, count: int) -> range:
 
 def _locked(case: Case, expected_version: int | None) -> Case:
     """Re-read the case under a row lock and check the caller saw its latest version."""
-    fresh = Case.objects.select_for_update().get(pk=case.pk)
+    fresh = Case.objects.select_for_update(no_key=True).get(pk=case.pk)
     if expected_version is not None and fresh.version != expected_version:
         raise StaleCase(
             _("This case was changed by someone else meanwhile. Reload it and try again.")

@@ -213,12 +213,18 @@ def _route(
 
 def _lock(plans: list[_Plan], outcome: Outcome) -> list[_Plan]:
     """Lock the prospects and cases written to, in the order `process_inbound` does
-    (sender's file, then case), and leave those that changed since they were read."""
+    (sender's file, then case), and leave those that changed since they were read.
+
+    `FOR NO KEY UPDATE`: writers still wait for each other, but another worker's
+    commit checking a foreign key to one of these rows (its key share lock: a
+    suspicion listing this case, an event of this customer) does not — with `FOR
+    UPDATE` it did, while this batch waited for that worker's detector loads: a
+    deadlock, one batch rolled back after a second's wait."""
     prospects = sorted({p.customer.pk for p in plans if p.customer and p.customer.is_prospect})
-    locked = Customer.objects.select_for_update().filter(pk__in=prospects).order_by("pk")
+    locked = Customer.objects.select_for_update(no_key=True).filter(pk__in=prospects).order_by("pk")
     merged = {pk for pk, into in locked.values_list("pk", "merged_into") if into is not None}
     case_pks = sorted({p.route.case.pk for p in plans if p.route.case is not None})
-    cases = Case.objects.select_for_update().filter(pk__in=case_pks).order_by("pk")
+    cases = Case.objects.select_for_update(no_key=True).filter(pk__in=case_pks).order_by("pk")
     fresh = {case.pk: case for case in cases} if case_pks else {}
     kept = []
     for plan in plans:

@@ -251,7 +251,7 @@ def link_new_cases(cases: Sequence[Case]) -> list[Case]:
     linked: list[Case] = []
     for incident_id, opened in by_incident.items():
         rows = list(
-            Case.objects.select_for_update()
+            Case.objects.select_for_update(no_key=True)
             .filter(pk__in=[c.pk for c in opened])
             .only("pk", "customer_id", "status", "version")
             .order_by("pk")

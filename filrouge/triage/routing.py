@@ -132,7 +132,7 @@ def apply(decisions: dict[int, Decision], *, at) -> dict[int, dict]:
     teams = {t.slug: t for t in Team.objects.filter(slug__in=slugs).select_related("lead")}
     cases = {
         c.pk: c
-        for c in Case.objects.select_for_update()
+        for c in Case.objects.select_for_update(no_key=True)
         .filter(pk__in=decisions)
         .only("pk", "customer_id", "intent", "team_id", "owner_id", "priority", "version")
     }
