@@ -24,11 +24,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.db.models import Count, F
+from django.db.models import Count
 
 from filrouge.accounts.models import Team
 from filrouge.cases.models import Case, Event, Intent, Priority
-from filrouge.core.bulk import bulk_insert
+from filrouge.core.bulk import bulk_insert, bulk_set
 
 if TYPE_CHECKING:
     from filrouge.triage.analysis import Analysis
@@ -49,6 +49,9 @@ TEAMS: dict[str, tuple[str, ...]] = {
 }
 CHURN_TEAMS = ("fidelisation", "service-clients")
 REPEATED_HIGH, REPEATED_URGENT = 3, 5
+
+# What `apply` may change on a case, written together for the batch.
+CHANGED_FIELDS = ["intent", "team", "owner", "priority", "version", "updated_at"]
 
 
 @dataclass
@@ -177,12 +180,15 @@ def apply(decisions: dict[int, Decision], *, at) -> dict[int, dict]:
                 )
         if fields:
             changed[pk] = fields
-    # Set-based: one UPDATE per distinct change (most of a batch shares a few).
-    groups: dict[tuple, list[int]] = {}
+    # Set-based: one UPDATE for the batch (`bulk_set`), each changed case's new values
+    # over those read under the lock above, its version one up.
     for pk, fields in changed.items():
-        groups.setdefault(tuple(sorted(fields.items())), []).append(pk)
-    for key, pks in groups.items():
-        Case.objects.filter(pk__in=pks).update(**dict(key), version=F("version") + 1, updated_at=at)
+        case = cases[pk]
+        for name, value in fields.items():
+            setattr(case, name, value)
+        case.version += 1
+        case.updated_at = at
+    bulk_set([cases[pk] for pk in changed], CHANGED_FIELDS)
     if events:
         bulk_insert(events)
     return {pk: {k.removesuffix("_id"): v for k, v in f.items()} for pk, f in changed.items()}
