@@ -127,6 +127,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # psycopg prepares a statement only when asked: the hot reads compiled once
+    # (core/compiled.py) ask; Django's own cursors bind values on the client and never
+    # do. Behind a pooler in transaction mode, set it to None: nothing is prepared.
+    DATABASES["default"]["OPTIONS"] = {"prepare_threshold": 1 << 30}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.Agent"

@@ -47,7 +47,16 @@ def add_arguments(parser) -> None:
     parser.add_argument("--gets", type=int, default=600)
     parser.add_argument("--posts", type=int, default=3000)
     parser.add_argument("--clients", type=int, default=8, help="Concurrent connections.")
-    parser.add_argument("--web-workers", type=int, default=2)
+    parser.add_argument(
+        "--web-workers", type=int, default=4, help="gunicorn processes (2 per core)."
+    )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="Threads per process: 1 is gunicorn's sync workers, the API pool's "
+        "(docs/ARCHITECTURE.md, Processes); 16 is the webhooks' gthread pool.",
+    )
     parser.add_argument("--deadline", type=float, default=150.0, help="Seconds, whole run.")
     parser.add_argument("--results", default="bench/results")
 
@@ -151,7 +160,11 @@ def run(options: dict, write) -> bool:
     out.mkdir(parents=True, exist_ok=True)
     port = serving.free_port()
     web = serving.web(
-        port=port, env=env, log=out / "tmf-children.log", workers=options["web_workers"]
+        port=port,
+        env=env,
+        log=out / "tmf-children.log",
+        workers=options["web_workers"],
+        threads=options["threads"],
     ).start()
     deadline = time.monotonic() + options["deadline"]
     try:
@@ -193,7 +206,13 @@ def run(options: dict, write) -> bool:
         )
     finally:
         web.stop()
-    result = {"cases": Case.objects.count(), "held": held, "list": listing, "create": creating}
+    result = {
+        "cases": Case.objects.count(),
+        "held": held,
+        "web": {"workers": options["web_workers"], "threads": options["threads"]},
+        "list": listing,
+        "create": creating,
+    }
     (out / "tmf.json").write_text(json.dumps(result, indent=2))
     met = (
         listing["p95_ms"] < 80
