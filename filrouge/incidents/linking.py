@@ -102,7 +102,12 @@ def _link(
     if not cases:
         return
     IncidentCase.objects.bulk_create(
-        [IncidentCase(incident=incident, case=c, linked_at=at) for c in cases],
+        [
+            IncidentCase(
+                incident=incident, case=c, linked_at=at, held_by_link=c.status != Status.HELD
+            )
+            for c in cases
+        ],
         ignore_conflicts=True,
     )
     events: list[Event] = []
@@ -125,7 +130,7 @@ def _link(
 def _path_to_held(status: str) -> list[tuple[str, str]]:
     """The allowed steps (`cases.models.TRANSITIONS`) from `status` to held, as events."""
     if status == Status.HELD:
-        return []  # already waiting (on a partner, say): linked, left as it is
+        return []  # already waiting (on a partner, say): linked, left held (`held_by_link`)
     if status == Status.IN_PROGRESS:
         return [(Status.IN_PROGRESS, Status.HELD)]
     return [(status, Status.IN_PROGRESS), (Status.IN_PROGRESS, Status.HELD)]
@@ -147,7 +152,8 @@ def _event(case: Case, kind: str, by: Agent | None, at: datetime, data: dict[str
 def release_held_cases(
     incident: Incident, *, by: Agent | None = None, at: datetime | None = None
 ) -> int:
-    """On resolution: the linked cases held for the network go back to in progress."""
+    """On resolution: the linked cases held for the network go back to in progress (a
+    case already held when linked, for a partner say, stays held: it still waits)."""
     at = at or now()
     held = list(
         Case.objects.select_for_update()
@@ -155,6 +161,7 @@ def release_held_cases(
             status=Status.HELD,
             incident_links__incident=incident,
             incident_links__unlinked_at__isnull=True,
+            incident_links__held_by_link=True,
         )
         .only("pk", "customer_id")
         .order_by("pk")
@@ -169,7 +176,8 @@ def release_held_cases(
 
 @transaction.atomic
 def unlink_case(case: Case, *, by: Agent, reason: str = "new_intervention_needed") -> IncidentCase:
-    """The case is another problem (story C4): unlinked, and back in its queue if it was held."""
+    """The case is another problem (story C4): unlinked, and back in its queue if the link
+    had put it on hold (held for a partner before, it still waits on the partner)."""
     link = (
         IncidentCase.objects.select_for_update()
         .select_related("incident")
@@ -191,7 +199,7 @@ def unlink_case(case: Case, *, by: Agent, reason: str = "new_intervention_needed
         data={"incident": link.incident_id, "reference": link.incident.reference, "reason": reason},
         at=at,
     )
-    if case.status == Status.HELD:
+    if case.status == Status.HELD and link.held_by_link:
         change_status(case, to=Status.IN_PROGRESS, by=by, reason=reason)
     return link
 

@@ -129,6 +129,9 @@ class IncidentCase(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     unlink_reason = models.CharField(_("reason"), max_length=200, blank=True)
+    # False when the case was already held (for a partner, say) when linked: the
+    # incident's end or an unlink leaves it held, waiting on what it waited on before.
+    held_by_link = models.BooleanField(_("put on hold by the link"), default=True)
 
     class Meta:
         constraints = [

@@ -38,6 +38,15 @@ def open_incidents() -> QuerySet[Incident]:
     return Incident.objects.exclude(status__in=CLOSED_STATUSES)
 
 
+def under_open_incident(case: Case) -> bool:
+    """Is the case linked (and not unlinked) to an incident not yet resolved?"""
+    return (
+        IncidentCase.objects.filter(case=case, unlinked_at__isnull=True)
+        .exclude(incident__status__in=CLOSED_STATUSES)
+        .exists()
+    )
+
+
 def open_incident_for_line(line: Line | None) -> Incident | None:
     """The most recent open incident on an element serving the line (or above it)."""
     if line is None or line.network_element_id is None:

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from filrouge.cases.models import Case, Event, Promise, Status
 from filrouge.cases.tokens import check_tracking_token
 from filrouge.core.clock import now
+from filrouge.incidents.selectors import under_open_incident
 from filrouge.portal.timeline import Line, customer_line, is_shown
 
 REFERENCE = re.compile(r"^FR-\d{4}-\d{6,9}$")
@@ -93,11 +94,15 @@ def tracking_page(case: Case) -> TrackingPage:
 
 
 def waiting_on(case: Case, events: list[Event]) -> str:
-    """Who the case waits on, from its status and the reason it was put on hold."""
+    """Who the case waits on, from its status and the reason it was put on hold: the
+    network while an open incident explains it, whatever held it before (a case held
+    for a partner, then hit by an outage on its line, waits on the repair first)."""
     if case.status == Status.PENDING:
         return "customer"
     if case.status != Status.HELD:
         return ""
+    if under_open_incident(case):
+        return "network"
     reason = next(
         (
             e.data.get("reason", "")

@@ -14,6 +14,7 @@ from filrouge.customers.tests.factories import EmailFactory, LineFactory
 from filrouge.incidents.linking import unlink_case
 from filrouge.incidents.models import IncidentCase
 from filrouge.incidents.services import declare_incident, post_update
+from filrouge.portal.selectors import tracking_page
 
 pytestmark = pytest.mark.django_db
 
@@ -146,3 +147,51 @@ def test_resolving_puts_the_held_cases_back_in_progress(tree, agent):
         Status.IN_PROGRESS,
         "incident_resolved",
     )
+
+
+def _held_for_partner(element, agent):
+    case = _case_on(element, status=[Status.IN_PROGRESS], agent=agent)
+    change_status(case, to=Status.HELD, by=agent, reason="waiting_partner")
+    return Case.objects.get(pk=case.pk)
+
+
+def test_a_case_held_for_a_partner_waits_on_the_repair_then_on_the_partner_again(tree, agent):
+    pm, cable = tree[1], tree[2]
+    case = _held_for_partner(cable, agent)
+    assert tracking_page(case).waiting_on == "partner"
+
+    incident = _declare(pm)
+
+    case.refresh_from_db()
+    assert case.status == Status.HELD
+    assert IncidentCase.objects.get(case=case).held_by_link is False
+    assert tracking_page(case).waiting_on == "network"
+
+    post_update(incident, text="Réparé.", status="resolved", by=agent)
+
+    case.refresh_from_db()
+    assert case.status == Status.HELD  # the partner has not answered yet
+    assert not case.events.filter(data__reason="incident_resolved").exists()
+    assert tracking_page(case).waiting_on == "partner"
+
+
+def test_unlinking_a_case_held_for_a_partner_leaves_it_waiting_on_the_partner(tree, agent):
+    pm, cable = tree[1], tree[2]
+    case = _held_for_partner(cable, agent)
+    _declare(pm)
+
+    unlink_case(Case.objects.get(pk=case.pk), by=agent)
+
+    case.refresh_from_db()
+    assert case.status == Status.HELD
+    assert tracking_page(case).waiting_on == "partner"
+
+
+def test_a_case_the_link_put_on_hold_waits_on_the_network(tree, agent):
+    pm, cable = tree[1], tree[2]
+    case = _case_on(cable)
+    _declare(pm)
+
+    case.refresh_from_db()
+    assert IncidentCase.objects.get(case=case).held_by_link is True
+    assert tracking_page(case).waiting_on == "network"
