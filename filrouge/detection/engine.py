@@ -26,6 +26,8 @@ element is abnormal when k ≥ min_customers and P(X ≥ k | mu) < alpha, in any
 the windows (each p-value multiplied by the number of windows). An element with
 elements below it must stay abnormal without its busiest branch: reports coming
 mostly through one child are that child's business, judged by its own background.
+Conversely, an open suspicion on an element explains the reports of a branch below it
+only while its window stays abnormal without that branch (`explains`).
 
 How busy an hour is (the daily shape: few reports at night, peaks in the morning
 and evening) is learned on each top element (an NRO: hundreds of reports a day)
@@ -158,6 +160,36 @@ def judge(
         k, _mu, rest_p = _scan(rest, base, at, p, top or load)
         abnormal = k >= p.min_customers and rest_p < p.alpha
     return Verdict(customers, len(per_branch), expected, p_value, abnormal)
+
+
+def explains(
+    load: Load,
+    fresh: list[list],
+    *,
+    branch: int,
+    at: float,
+    p: Params,
+    top: Load | None = None,
+    explained_branches: set[int] | frozenset[int] = frozenset(),
+) -> bool:
+    """Does this element's open suspicion explain reports coming through `branch`? Only
+    while its window stays abnormal without that branch (and without the branches already
+    explained below it): a real fault here keeps showing in its other branches, whereas a
+    suspicion raised on a burst that has passed explains nothing new. `fresh` are the
+    reports of the batch not yet added to the load (elements are judged deepest first)."""
+    latest: dict[int, list] = {}
+    for report in [*load.recent, *fresh]:
+        known = latest.get(report[CUSTOMER])
+        if known is None or known[TS] <= report[TS]:
+            latest[report[CUSTOMER]] = report
+    cutoff = at - p.window
+    rest = [
+        r
+        for r in latest.values()
+        if r[TS] >= cutoff and r[CHILD] != branch and r[CHILD] not in explained_branches
+    ]
+    k, _mu, p_value = _scan(rest, rate(load, at, p) * p.margin, at, p, top or load)
+    return k >= p.min_customers and p_value < p.alpha
 
 
 def _scan(reports: list[list], base: float, at: float, p: Params, top: Load):
