@@ -9,10 +9,22 @@ the database runs' verdicts on seeds 5, 11 and 17; the README's detector table c
 from it. Throughput is not measured here (use the real benchmark).
 
     SECRET_KEY=x .venv/bin/python bench/detector_sweep.py --seeds 1-30 \\
-        --windows 900,3600 --alpha 1e-5 [--first-report-clock] [-v]
+        --windows 900,3600 --alpha 1e-5 [--first-report-clock] [--silenced-below] \\
+        [--quiet-release] [--dismiss-after 30] [--nro-outage 300] [-v]
 
 `--first-report-clock` emulates the detector before 2026-12-06: an element's first
-load started its clock at its first report instead of its parent's `since`.
+load started its clock at its first report instead of its parent's `since`;
+`--silenced-below` the rule replaced on 2026-12-06 too: nothing was raised below an open
+suspicion, whether it still explained the reports or not. Two alternatives to that
+rule, measured and not kept: `--quiet-release` (a suspicion with no report for the
+window's length stops silencing) and `--dismiss-after MIN` (a supervisor dismisses,
+MIN minutes after its raise, every suspicion about no outage). `--nro-outage N` adds
+a real NRO-wide outage reported by N customers (its own random draws: the rest of
+the day is unchanged).
+
+A suspicion is false when it is about no injected outage: not on the outage's path
+(at, above or below its element), or raised before the outage's first report or
+more than the longest window after its last (`related`).
 """
 
 import argparse
