@@ -242,25 +242,24 @@ def _record(reports: Sequence[Report]) -> list[Suspicion]:
 class _Explaining:
     """Which open suspicions still explain the reports coming through which branch, in one
     batch: while the suspected element's window stays abnormal without that branch
-    (`engine.explains`). A real fault there keeps showing in its other branches; a
+    (`engine.Seen.explains`). A real fault there keeps showing in its other branches; a
     suspicion raised on a burst that has passed explains nothing new below it."""
 
     states: dict[int, engine.Load]
     fresh: dict[int, list[list]]
     p: Params
     cover: _Cover
-    known: dict[tuple[int, int], bool] = field(default_factory=dict)  # (element, branch)
+    known: dict[int, engine.Seen] = field(default_factory=dict)  # by suspected element
 
     def __call__(self, element_id: int, branch: int, ancestry: list[int]) -> bool:
-        key = (element_id, branch)
-        if key not in self.known:
+        seen = self.known.get(element_id)
+        if seen is None:
             state, reports = self.states[element_id], self.fresh[element_id]
             cover = self.cover
             children = {r[engine.CHILD] for r in state.recent} | {r[engine.CHILD] for r in reports}
-            self.known[key] = engine.explains(
+            seen = self.known[element_id] = engine.seen(
                 state,
                 reports,
-                branch=branch,
                 at=max(r[engine.TS] for r in reports),
                 p=self.p,
                 top=self.states[ancestry[0]],
@@ -268,7 +267,7 @@ class _Explaining:
                     c for c in children if c in cover.under_incident or c in cover.under_suspicion
                 },
             )
-        return self.known[key]
+        return seen.explains(branch, self.p)
 
     def of(self, element_id: int, ancestry: list[int]) -> int | None:
         """The element whose open suspicion or incident explains this element's reports:
