@@ -225,7 +225,7 @@ def _record(reports: Sequence[Report]) -> list[Suspicion]:
         if isinstance(found, Suspicion):
             raised.append((found, list(states[element_id].recent)))
             cover.add(element_id, path, 0)
-            explaining.known.clear()  # the branches set aside above have changed
+            explaining.forget()
         elif found:  # explained by an open suspicion (0: one raised in this batch)
             for r in fresh[element_id]:
                 child = r[engine.CHILD]
@@ -250,8 +250,17 @@ class _Explaining:
     p: Params
     cover: _Cover
     known: dict[int, engine.Seen] = field(default_factory=dict)  # by suspected element
+    answers: dict[tuple[int, int], bool] = field(default_factory=dict)  # (element, branch)
+
+    def forget(self) -> None:
+        """A suspicion was raised: the branches set aside above it have changed."""
+        self.known.clear()
+        self.answers.clear()
 
     def __call__(self, element_id: int, branch: int, ancestry: list[int]) -> bool:
+        answer = self.answers.get((element_id, branch))
+        if answer is not None:
+            return answer
         seen = self.known.get(element_id)
         if seen is None:
             state, reports = self.states[element_id], self.fresh[element_id]
@@ -267,7 +276,8 @@ class _Explaining:
                     c for c in children if c in cover.under_incident or c in cover.under_suspicion
                 },
             )
-        return seen.explains(branch, self.p)
+        answer = self.answers[element_id, branch] = seen.explains(branch, self.p)
+        return answer
 
     def of(self, element_id: int, ancestry: list[int]) -> int | None:
         """The element whose open suspicion or incident explains this element's reports:
