@@ -9,10 +9,22 @@ the database runs' verdicts on seeds 5, 11 and 17; the README's detector table c
 from it. Throughput is not measured here (use the real benchmark).
 
     SECRET_KEY=x .venv/bin/python bench/detector_sweep.py --seeds 1-30 \\
-        --windows 900,3600 --alpha 1e-5 [--first-report-clock] [-v]
+        --windows 900,3600 --alpha 1e-5 [--first-report-clock] [--silenced-below] \\
+        [--quiet-release] [--dismiss-after 30] [--nro-outage 300] [-v]
 
 `--first-report-clock` emulates the detector before 2026-12-06: an element's first
-load started its clock at its first report instead of its parent's `since`.
+load started its clock at its first report instead of its parent's `since`;
+`--silenced-below` the rule replaced on 2026-12-06 too: nothing was raised below an open
+suspicion, whether it still explained the reports or not. Two alternatives to that
+rule, measured and not kept: `--quiet-release` (a suspicion with no report for the
+window's length stops silencing) and `--dismiss-after MIN` (a supervisor dismisses,
+MIN minutes after its raise, every suspicion about no outage). `--nro-outage N` adds
+a real NRO-wide outage reported by N customers (its own random draws: the rest of
+the day is unchanged).
+
+A suspicion is false when it is about no injected outage: not on the outage's path
+(at, above or below its element), or raised before the outage's first report or
+more than the longest window after its last (`related`).
 """
 
 import argparse
@@ -49,8 +61,48 @@ def paths(cables: int) -> list[list[int]]:
     ]  # fmt: skip
 
 
+def path_of(element: int) -> list[int]:
+    """The synthetic element's path, top first (`paths` gives a cable's)."""
+    if element >= CABLE0:
+        c = element - CABLE0
+        pm = c // benches.CABLES_PER_PM
+        return [1 + pm // benches.PMS_PER_NRO, PM0 + pm, element]
+    if element >= PM0:
+        return [1 + (element - PM0) // benches.PMS_PER_NRO, element]
+    return [element]
+
+
+def related(element: int, at: float, outage: dict, window: float) -> bool:
+    """Is a suspicion on `element` raised at `at` about this outage? Its element is at,
+    above or below the outage's, and it was raised from the outage's first report until
+    the detector's longest window after its last (later, none of its reports is in any
+    window: they cannot have raised it)."""
+    on_path = outage["element"] in path_of(element) or element in path_of(outage["element"])
+    return on_path and outage["times"][0] <= at <= outage["times"][-1] + window
+
+
+def nro_outage(seed: int, cables: int, reporters: int) -> dict:
+    """A real NRO-wide outage (every cable below it cut), reported by `reporters` of its
+    customers on random cables, exponential delays of mean 20 min: drawn from a generator
+    of its own, so the day's other draws stay those of the benchmark."""
+    rng = random.Random(seed * 7919 + 1)
+    per_nro = benches.CABLES_PER_PM * benches.PMS_PER_NRO
+    nro = rng.randrange(cables // per_nro)
+    start = benches.T0.timestamp() + rng.uniform(8 * 3600, 20 * 3600)
+    times = sorted(start + rng.expovariate(1 / 1200) for _i in range(reporters))
+    picks = [nro * per_nro + rng.randrange(per_nro) for _t in times]
+    return {"element": 1 + nro, "times": times, "cables": picks}
+
+
 def day(seed: int, p, *, first_report_clock=False, cables=10_000, contacts=100_000,
-        share=0.03, outages=20, warm=7, verbose=False) -> dict:  # fmt: skip
+        share=0.03, outages=20, warm=7, rule="explained", quiet_release=False,
+        dismiss_after=None, nro_reporters=0, verbose=False) -> dict:  # fmt: skip
+    """One simulated day. `rule`: what an open suspicion above an element does to it —
+    "silenced" (before 2026-12-06: nothing raised below it) or "explained" (silenced only
+    while the suspicion's element stays abnormal without the branch: `engine.explains`).
+    `quiet_release`: a suspicion with no report for the window's length silences nothing
+    below. `dismiss_after`: seconds after which a supervisor dismisses a suspicion that is
+    about no outage (`services.dismiss_suspicion`: its window learned as background)."""
     rng = random.Random(seed)
     ways = paths(cables)
     per_cable = contacts * share / cables
@@ -71,11 +123,38 @@ def day(seed: int, p, *, first_report_clock=False, cables=10_000, contacts=100_0
         s.recent = []
     bg = benches.background(rng, rates, end, 1)  # _day()
     injected = benches._outages(rng, type("W", (), {"cables": range(cables)}), outages)
+    for o in injected:
+        o["element"] = ways[o["cable"]][2]
     events = [(t, c) for t, c in bg] + [(t, o["cable"]) for o in injected for t in o["times"]]
+    big = nro_outage(seed, cables, nro_reporters) if nro_reporters else None
+    if big:
+        events += list(zip(big["times"], big["cables"], strict=True))
     events.sort()
+    every = [*injected, big] if big else injected
     raised: list[tuple[int, float, engine.Verdict]] = []
-    covered: set[int] = set()
-    under_suspicion: set[int] = set()
+    open_: dict[int, list[int]] = {}  # open suspicions: element → its ancestry
+    last_report: dict[int, float] = {}  # element → its latest report before this batch
+    dismissals: list[tuple[float, int]] = []  # (when, element) the supervisor dismisses
+
+    def silencer(e, ancestry, fresh, at, under_suspicion):  # at: the quiet release's
+        """The open suspicion explaining e's reports (services._explainer)."""
+        if e in open_:
+            return e
+        for depth in range(len(ancestry) - 2, -1, -1):
+            a = ancestry[depth]
+            if a not in open_:
+                continue
+            if quiet_release and at - last_report.get(a, at) > p.window:
+                continue
+            if rule == "silenced":
+                return a
+            children = {r[engine.CHILD] for r in states[a].recent + fresh[a]}
+            if engine.explains(states[a], fresh[a], branch=ancestry[depth + 1],
+                               at=max(r[engine.TS] for r in fresh[a]), p=p,
+                               top=states[ancestry[0]],
+                               explained_branches=children & under_suspicion):  # fmt: skip
+                return a
+        return None
 
     def record(batch):  # services._record, with lock_loads' creation of missing loads
         fresh, anc = defaultdict(list), {}
@@ -94,13 +173,15 @@ def day(seed: int, p, *, first_report_clock=False, cables=10_000, contacts=100_0
                     since = min(states[parent].since, at_batch)
                 hourly = [0.0] * 24 if len(anc[e]) == 1 else None
                 states[e] = engine.Load([], 0.0, since, since, p.prior_rate[kind(e)], hourly)
+        under_suspicion = {a for ancestry in open_.values() for a in ancestry}
         for e in sorted(fresh, key=lambda e: -len(anc[e])):
             state, ancestry = states[e], anc[e]
-            explained = next((a for a in reversed(ancestry) if a in covered), None)
-            children = {r[engine.CHILD] for r in state.recent + fresh[e]}
-            set_aside = {c for c in children if c in under_suspicion}
             at = max(r[engine.TS] for r in fresh[e])
-            engine.add(state, fresh[e], at=at, p=p, explained=explained is not None,
+            explained = silencer(e, ancestry, fresh, at, under_suspicion)
+            children = {r[engine.CHILD] for r in state.recent + fresh[e]}
+            set_aside = children & under_suspicion
+            learn = not any(a in open_ for a in ancestry)  # services._judge
+            engine.add(state, fresh[e], at=at, p=p, explained=not learn,
                        explained_branches=set_aside)  # fmt: skip
             if explained is not None:
                 continue
@@ -108,26 +189,49 @@ def day(seed: int, p, *, first_report_clock=False, cables=10_000, contacts=100_0
                                    explained_branches=set_aside)  # fmt: skip
             if verdict.abnormal:
                 raised.append((e, at, verdict))
-                covered.add(e)
+                for below in [x for x in open_ if e in path_of(x)]:
+                    del open_[below]  # widened
+                open_[e] = ancestry
                 under_suspicion.update(ancestry)
+                if dismiss_after is not None and not any(
+                    related(e, at, o, p.window) for o in every
+                ):
+                    dismissals.append((at + dismiss_after, e))
+        for e in fresh:
+            last_report[e] = at_batch
+
+    def dismiss(until):  # services.dismiss_suspicion
+        for when, e in sorted(dismissals):
+            if when > until:
+                break
+            dismissals.remove((when, e))
+            if e in open_:
+                del open_[e]
+                engine.learn(states[e], [r[engine.TS] for r in states[e].recent], when, p)
+                states[e].recent = []
 
     batch: list = []
     slice_end = events[0][0] + benches.SLICE
     for n, (t, cable) in enumerate(events):
         if t >= slice_end and batch:
+            dismiss(batch[0][0])
             record(batch)
             batch, slice_end = [], t + benches.SLICE
         batch.append((t, cable, n + 1))
     if batch:
         record(batch)
-    under_outage = {e for o in injected for e in ways[o["cable"]]}
-    false = [s for s in raised if s[0] not in under_outage]
-    first: dict[int, tuple] = {}
-    for s in raised:
-        first.setdefault(s[0], s)
+    return score(raised, injected, big, p, verbose)
+
+
+def score(raised, injected, big, p, verbose) -> dict:
+    """False suspicions (about no outage: `related`), and each cable outage's first
+    suspicion on its own cable among those about it: late, missed or slow."""
+    every = [*injected, big] if big else injected
+    false = [s for s in raised if not any(related(s[0], s[1], o, p.window) for o in every)]
     late, missed, slow = [], [], []
     for o in injected:
-        s = first.get(ways[o["cable"]][2])
+        s = next((s for s in raised if s[0] == o["element"] and related(*s[:2], o, p.window)),
+                 None)  # fmt: skip
         within = in_window(o["times"], p.window)
         if s is None:
             missed.append(o)
@@ -135,16 +239,25 @@ def day(seed: int, p, *, first_report_clock=False, cables=10_000, contacts=100_0
             late.append((o, s[1] - o["times"][2]))
         if within is None or s is None or s[1] - within > 60:
             slow.append(o)
+    result = {"false": len(false), "late": len(late), "missed": len(missed), "slow": len(slow)}
+    if big:
+        about = [s for s in raised if related(s[0], s[1], big, p.window)]
+        result["nro_suspicions"] = len(about)
+        result["nro_delay"] = about[0][1] - big["times"][2] if about else None
+        result["nro_levels"] = ",".join(kind(s[0]) for s in about)
     if verbose:
         for e, at, v in false:
-            print(f"  false {kind(e)} at {benches._hm(at)}: {v.customers} customers, "
-                  f"expected {v.expected:.4f}, p = {v.p_value:.1e}")  # fmt: skip
+            print(f"  false {kind(e)} {e} at {benches._hm(at)}: {v.customers} customers, "
+                  f"{v.branches} branches, expected {v.expected:.4f}, "
+                  f"p = {v.p_value:.1e}")  # fmt: skip
         for o, delay in late:
             print(f"  late by {delay:.0f} s: {benches._hm(*o['times'])}; 3 within the window "
                   f"at {benches._hm(in_window(o['times'], p.window) or 0)}")  # fmt: skip
         for o in missed:
-            print(f"  missed: {benches._hm(*o['times'])}")
-    return {"false": len(false), "late": len(late), "missed": len(missed), "slow": len(slow)}
+            cover = [f"{kind(e)} {e} at {benches._hm(at)}" for e, at, _v in raised
+                     if e in path_of(o["element"]) and at <= o["times"][-1]]  # fmt: skip
+            print(f"  missed {o['element']}: {benches._hm(*o['times'])}; raised above: {cover}")
+    return result
 
 
 def in_window(times: list[float], window: float) -> float | None:
@@ -162,6 +275,27 @@ def main() -> None:
     parser.add_argument("--cable-floor", type=float, help="a cable's prior rate, reports an hour")
     parser.add_argument("--prior-hours", type=float)
     parser.add_argument("--first-report-clock", action="store_true")
+    parser.add_argument(
+        "--silenced-below",
+        action="store_true",
+        help="before 2026-12-06: nothing raised below an open suspicion",
+    )
+    parser.add_argument(
+        "--quiet-release",
+        action="store_true",
+        help="a suspicion without a report for the window silences nothing",
+    )
+    parser.add_argument(
+        "--dismiss-after",
+        type=float,
+        help="minutes: a supervisor dismisses suspicions about no outage",
+    )
+    parser.add_argument(
+        "--nro-outage",
+        type=int,
+        default=0,
+        help="add a real NRO-wide outage reported by this many customers",
+    )
     parser.add_argument("-v", "--verbose", action="store_true")
     o = parser.parse_args()
     if "-" in o.seeds:
@@ -185,11 +319,21 @@ def main() -> None:
     if o.cable_floor is not None:
         change["prior_rate"] = {**p.prior_rate, "cable": o.cable_floor}
     p = dataclasses.replace(p, **change)
-    total = {"false": 0, "late": 0, "missed": 0, "slow": 0, "days_over_1": 0}
+    total = {"false": 0, "late": 0, "missed": 0, "slow": 0, "days_over_1": 0, "nro": 0}
     for seed in seeds:
-        r = day(seed, p, first_report_clock=o.first_report_clock, verbose=o.verbose)
+        r = day(seed, p, first_report_clock=o.first_report_clock,
+                rule="silenced" if o.silenced_below else "explained",
+                quiet_release=o.quiet_release,
+                dismiss_after=o.dismiss_after * 60 if o.dismiss_after is not None else None,
+                nro_reporters=o.nro_outage, verbose=o.verbose)  # fmt: skip
+        nro = ""
+        if o.nro_outage:
+            total["nro"] += r["nro_suspicions"]
+            delay = r["nro_delay"] if r["nro_delay"] is not None else float("nan")
+            nro = (f"; NRO outage: {r['nro_suspicions']} suspicions ({r['nro_levels']}), "
+                   f"first {delay:.0f} s after its 3rd report")  # fmt: skip
         print(f"seed {seed}: {r['false']} false, {r['late']} late, {r['missed']} missed, "
-              f"{r['slow']} not raised within 60 s of 3 reports in the window",
+              f"{r['slow']} not raised within 60 s of 3 reports in the window{nro}",
               flush=True)  # fmt: skip
         for k in ("false", "late", "missed", "slow"):
             total[k] += r[k]
@@ -198,7 +342,9 @@ def main() -> None:
     print(f"{n} days, windows {p.windows}, alpha {p.alpha:g}: {total['false']} false "
           f"({total['false'] / n:.2f} a day, {total['days_over_1']} days with more than one), "
           f"{total['late']} late and {total['missed']} missed of {n * 20} outages; "
-          f"{total['slow']} not raised within 60 s of 3 reports in the window")  # fmt: skip
+          f"{total['slow']} not raised within 60 s of 3 reports in the window"
+          + (f"; {total['nro']} suspicions about the NRO outages" if o.nro_outage else "")
+          )  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -15,9 +15,10 @@ On a scratch database (it leaves its network, customers and cases behind):
    reported by 4 to 12 of the cable's customers within minutes (exponential
    delays, mean 15 min). Every report goes through `services.record_reports`, in
    batches of 10 simulated seconds, as the filing worker would send them; a
-   suspicion's time is its simulated time. Counted: false suspicions (on an
-   element with no outage at or below it), outages raised on their cable, and the
-   delay from each outage's 3rd report to its suspicion.
+   suspicion's time is its simulated time. Counted: false suspicions (about no
+   outage: not on an outage's path, or raised before its first report or more than
+   the longest window after its last), outages raised on their cable, and the delay
+   from each outage's 3rd report to its suspicion.
 4. (c) Throughput: `--burst` reports from as many customers spread over every
    cable within 4 simulated hours (a heavy storm day), in batches of `--batch`,
    timed by CPU: this process plus the PostgreSQL backend serving it (read from
@@ -293,24 +294,35 @@ def _day(world: World, rng: random.Random, contacts: int, share: float, outages:
     return events, injected, batches, cpu, wall
 
 
+def _about(suspicion: Suspicion, path: list[int], outage: dict, window: float) -> bool:
+    """Is this suspicion about this cable outage? Its element is on the outage's path
+    (`path`: NRO, PM, cable), and it was raised from the outage's first report until the
+    detector's longest window after its last — later, none of the outage's reports is in
+    any window, so they cannot have raised it."""
+    at = suspicion.raised_at.timestamp()
+    return suspicion.element_id in path and outage["times"][0] <= at <= outage["times"][-1] + window
+
+
 def _judge_day(world: World, injected: list[dict], write) -> dict:
     day = (T0, T0 + timedelta(days=1, hours=2))
-    raised = list(
+    raised = sorted(
         Suspicion.objects.filter(
             raised_at__range=day, element__code__startswith=f"BD{world.stamp}-"
-        ).select_related("element")
+        ).select_related("element"),
+        key=lambda s: s.raised_at,
     )
-    outage_paths = {tuple(world.paths[o["cable"]]) for o in injected}
-    under_outage = {i for path in outage_paths for i in path}
-    false = [s for s in raised if s.element_id not in under_outage]
+    window = params().window
+    false = [
+        s
+        for s in raised
+        if not any(_about(s, world.paths[o["cable"]], o, window) for o in injected)
+    ]
     delays, on_cable, wrong_level, missed = [], 0, 0, 0
-    by_element = {}
-    for s in sorted(raised, key=lambda s: s.raised_at):
-        by_element.setdefault(s.element_id, s)
     for outage in injected:
-        nro, pm, cable = world.paths[outage["cable"]]
+        path = world.paths[outage["cable"]]
+        about = [s for s in raised if _about(s, path, outage, window)]
         third = outage["times"][2]
-        s = by_element.get(cable)
+        s = next((s for s in about if s.element_id == path[2]), None)
         if s is not None:
             on_cable += 1
             delays.append(s.raised_at.timestamp() - third)
@@ -321,9 +333,9 @@ def _judge_day(world: World, injected: list[dict], write) -> dict:
                     f"{delays[-1]:.0f} s after its 3rd report, on the {s.customers}th; "
                     f"reports at {_hm(*outage['times'])}"
                 )
-        elif pm in by_element or nro in by_element:
+        elif about:
             wrong_level += 1
-            s = by_element.get(pm) or by_element[nro]
+            s = about[0]
             write(
                 f"    outage on {outage['cable']} ({len(outage['times'])} reports from "
                 f"{_hm(outage['times'][0])}) raised on {s.element.code} at {s.raised_at:%H:%M:%S}"

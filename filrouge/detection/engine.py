@@ -26,6 +26,8 @@ element is abnormal when k ≥ min_customers and P(X ≥ k | mu) < alpha, in any
 the windows (each p-value multiplied by the number of windows). An element with
 elements below it must stay abnormal without its busiest branch: reports coming
 mostly through one child are that child's business, judged by its own background.
+Conversely, an open suspicion on an element explains the reports of a branch below it
+only while its window stays abnormal without that branch (`explains`).
 
 How busy an hour is (the daily shape: few reports at night, peaks in the morning
 and evening) is learned on each top element (an NRO: hundreds of reports a day)
@@ -158,6 +160,63 @@ def judge(
         k, _mu, rest_p = _scan(rest, base, at, p, top or load)
         abnormal = k >= p.min_customers and rest_p < p.alpha
     return Verdict(customers, len(per_branch), expected, p_value, abnormal)
+
+
+@dataclass(frozen=True, slots=True)
+class Seen:
+    """An element's windows as the elements below it see them: the distinct customers in
+    each window (`Params.windows`), in all and by the branch they came through, and the
+    count expected in each."""
+
+    total: tuple[int, ...]
+    by_branch: tuple[Counter, ...]
+    expected: tuple[float, ...]
+
+    def explains(self, branch: int, p: Params) -> bool:
+        """Does this element's open suspicion explain reports coming through `branch`?
+        Only while its window stays abnormal without that branch: a real fault here keeps
+        showing in its other branches, whereas a suspicion raised on a burst that has
+        passed explains nothing new."""
+        for total, by_branch, expected in zip(
+            self.total, self.by_branch, self.expected, strict=True
+        ):
+            k = total - by_branch[branch]
+            if k >= p.min_customers and tail(k, expected) * len(p.windows) < p.alpha:
+                return True
+        return False
+
+
+def seen(
+    load: Load,
+    fresh: list[list],
+    *,
+    at: float,
+    p: Params,
+    top: Load | None = None,
+    explained_branches: set[int] | frozenset[int] = frozenset(),
+) -> Seen:
+    """The element's windows at `at`, without the branches already explained below it;
+    `fresh` are the reports of the batch not yet added to the load (elements are judged
+    deepest first)."""
+    latest: dict[int, list] = {}
+    for report in [*load.recent, *fresh]:
+        known = latest.get(report[CUSTOMER])
+        if known is None or known[TS] <= report[TS]:
+            latest[report[CUSTOMER]] = report
+    base = rate(load, at, p) * p.margin
+    counted = [r for r in latest.values() if r[CHILD] not in explained_branches]
+    total, by_branch, expected = [], [], []
+    for window in p.windows:
+        inside = [r[CHILD] for r in counted if r[TS] >= at - window]
+        total.append(len(inside))
+        by_branch.append(Counter(inside))
+        expected.append(base * (window / 3600) * shape(top or load, at - window / 2, p))
+    return Seen(tuple(total), tuple(by_branch), tuple(expected))
+
+
+def explains(load: Load, fresh: list[list], *, branch: int, at: float, p: Params, **kw) -> bool:
+    """`seen(...).explains(branch)`: one branch's question, for a single use."""
+    return seen(load, fresh, at=at, p=p, **kw).explains(branch, p)
 
 
 def _scan(reports: list[list], base: float, at: float, p: Params, top: Load):

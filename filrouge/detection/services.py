@@ -12,14 +12,21 @@ the reports is raised: a cable before its PM; a PM only when its reports — tho
 not already explained by a suspicion or incident below it — are abnormal for the
 PM and come through several of its cables. A PM raised that way — on reports
 beyond those its suspected cables explain — takes over the open suspicions below
-it ("widened"). Nothing is raised on an element while it,
-or an element above it, has an open suspicion or incident: its new reports join
-that suspicion's cases instead.
+it ("widened"). Nothing is raised on an element while it, or an element above it,
+has an open incident, or while it has an open suspicion: its new reports join that
+case instead. An open suspicion above an element silences it only while it explains
+the element's reports: while the suspected element's window stays abnormal without
+the branch they come through (`engine.explains`). A real NRO outage reported through
+hundreds of cables thus stays one suspicion; a suspicion whose burst has passed (a
+false alarm nobody has dismissed yet, or an outage over) no longer hides a new burst
+on one cable below it, and its own reports through that branch stop joining it.
+Nothing below an open suspicion is learned as background, explained or not: those
+reports may be its outage's until the supervisor decides.
 """
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import connection, transaction
@@ -60,12 +67,14 @@ class _Cover:
 
     suspicion_of: dict[int, int]  # element id → its open suspicion's id (0: raised just now)
     covered: set[int]  # elements with an open suspicion or incident
+    incidents: set[int]  # elements with an open incident
     under_incident: set[int]  # elements with an open incident and every element above them
     under_suspicion: set[int]  # elements with an open suspicion and every element above them
 
     def add(self, element_id: int, ancestry: Sequence[int], suspicion_id: int | None) -> None:
         self.covered.add(element_id)
         if suspicion_id is None:
+            self.incidents.add(element_id)
             self.under_incident.update(ancestry)
         else:
             self.under_suspicion.update(ancestry)
@@ -147,7 +156,7 @@ def _join_cases(joining: dict[tuple[int, int], float]) -> None:
 
 
 def _cover() -> _Cover:
-    cover = _Cover({}, set(), set(), set())
+    cover = _Cover({}, set(), set(), set(), set())
     for pk, element_id, path in Suspicion.objects.filter(status=Suspicion.Status.OPEN).values_list(
         "pk", "element_id", "element__path"
     ):
@@ -207,26 +216,83 @@ def _record(reports: Sequence[Report]) -> list[Suspicion]:
     cover = _cover()  # read under the locks: a suspicion raised by a batch before us is seen
     raised: list[tuple[Suspicion, list[list]]] = []
     joining: dict[tuple[int, int], float] = {}  # (suspicion, case) → reported at
+    explaining = _Explaining(states, fresh, p, cover)
     for element_id in sorted(fresh, key=lambda e: -len(ancestry[e])):
-        found = _judge(
-            element_id,
-            ancestry[element_id],
-            states[element_id],
-            states[ancestry[element_id][0]],
-            fresh[element_id],
-            p,
-            cover,
-        )
+        path = ancestry[element_id]
+        explainer = explaining.of(element_id, path)
+        state, top = states[element_id], states[path[0]]
+        found = _judge(element_id, path, state, top, fresh[element_id], p, cover, explainer)
         if isinstance(found, Suspicion):
             raised.append((found, list(states[element_id].recent)))
-            cover.add(element_id, ancestry[element_id], 0)
+            cover.add(element_id, path, 0)
+            explaining.forget()
         elif found:  # explained by an open suspicion (0: one raised in this batch)
             for r in fresh[element_id]:
+                child = r[engine.CHILD]
+                if explainer == element_id and child and not explaining(element_id, child, path):
+                    continue  # through a branch its own suspicion no longer explains
                 joining.setdefault((found, r[engine.CASE]), r[engine.TS])
     store.save_loads(states, written=now())
     if joining:
         _join_cases(joining)
     return _raise(raised, ancestry) if raised else []
+
+
+@dataclass(slots=True)
+class _Explaining:
+    """Which open suspicions still explain the reports coming through which branch, in one
+    batch: while the suspected element's window stays abnormal without that branch
+    (`engine.Seen.explains`). A real fault there keeps showing in its other branches; a
+    suspicion raised on a burst that has passed explains nothing new below it."""
+
+    states: dict[int, engine.Load]
+    fresh: dict[int, list[list]]
+    p: Params
+    cover: _Cover
+    known: dict[int, engine.Seen] = field(default_factory=dict)  # by suspected element
+    answers: dict[tuple[int, int], bool] = field(default_factory=dict)  # (element, branch)
+
+    def forget(self) -> None:
+        """A suspicion was raised: the branches set aside above it have changed."""
+        self.known.clear()
+        self.answers.clear()
+
+    def __call__(self, element_id: int, branch: int, ancestry: list[int]) -> bool:
+        answer = self.answers.get((element_id, branch))
+        if answer is not None:
+            return answer
+        seen = self.known.get(element_id)
+        if seen is None:
+            state, reports = self.states[element_id], self.fresh[element_id]
+            cover = self.cover
+            children = {r[engine.CHILD] for r in state.recent} | {r[engine.CHILD] for r in reports}
+            seen = self.known[element_id] = engine.seen(
+                state,
+                reports,
+                at=max(r[engine.TS] for r in reports),
+                p=self.p,
+                top=self.states[ancestry[0]],
+                explained_branches={
+                    c for c in children if c in cover.under_incident or c in cover.under_suspicion
+                },
+            )
+        answer = self.answers[element_id, branch] = seen.explains(branch, self.p)
+        return answer
+
+    def of(self, element_id: int, ancestry: list[int]) -> int | None:
+        """The element whose open suspicion or incident explains this element's reports:
+        the element itself, else the nearest above it with an incident, or with a
+        suspicion that still explains the branch they come through. None: nothing does,
+        the element is judged."""
+        if element_id in self.cover.covered:
+            return element_id
+        for depth in range(len(ancestry) - 2, -1, -1):
+            above = ancestry[depth]
+            if above not in self.cover.covered:
+                continue
+            if above in self.cover.incidents or self(above, ancestry[depth + 1], ancestry):
+                return above
+        return None
 
 
 def _judge(
@@ -237,20 +303,23 @@ def _judge(
     fresh: list[list],
     p: Params,
     cover: _Cover,
+    explained: int | None,
 ) -> Suspicion | int | None:
-    """Add the element's new reports and judge it: a new Suspicion to raise, the id of the
+    """Add the element's new reports and judge it unless `explained` (the element whose
+    open suspicion or incident explains them): a new Suspicion to raise, the id of the
     open suspicion that already explains it (its cases join), or None."""
-    explained = next((a for a in reversed(ancestry) if a in cover.covered), None)
     children = {r[engine.CHILD] for r in state.recent} | {r[engine.CHILD] for r in fresh}
     repaired = {c for c in children if c in cover.under_incident}
     suspected = {c for c in children if c in cover.under_suspicion}
     at = max(r[engine.TS] for r in fresh)
+    # Nothing is learned under an open suspicion or incident, even one that no longer
+    # explains this branch: its reports may still be that outage's (its supervisor decides).
     engine.add(
         state,
         fresh,
         at=at,
         p=p,
-        explained=explained is not None,
+        explained=any(a in cover.covered for a in ancestry),
         explained_branches=repaired | suspected,
     )
     if explained is not None:

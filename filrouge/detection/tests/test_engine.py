@@ -115,3 +115,23 @@ def test_the_daily_shape_is_learned_on_the_top_element():
     engine.learn(top, [T0 + i * 360 for i in range(24 * 10 * 30)], T0 + 30 * 86400, p)
     assert engine.shape(top, night, p) == pytest.approx(1.0, abs=0.12)  # the table weighs little
     assert engine.shape(top, night, p) > 5 * p.profile[3]
+
+
+def test_a_suspicion_above_explains_a_branch_only_while_abnormal_without_it():
+    """An NRO suspected on reports from many PMs explains a new burst on one of them while
+    the others still report abnormally; once their burst has passed, it explains nothing."""
+    p = params()
+    nro = engine.Load([], 0.0, T0 - 30 * 86400, T0 - 30 * 86400, 0.6)
+    spread = [[T0 + i * 60, i, 100 + i % 8, i] for i in range(12)]  # 12 customers, 8 PMs
+    engine.add(nro, spread, at=T0 + 660, p=p, explained=True)
+    assert engine.judge(nro, at=T0 + 660, p=p).abnormal
+    burst = [[T0 + 700 + i, 50 + i, 100, 50 + i] for i in range(3)]  # 3 more through PM 100
+    assert engine.explains(nro, burst, branch=100, at=T0 + 702, p=p)
+
+    later = T0 + 3 * 3600
+    burst = [[later + i * 60, 60 + i, 100, 60 + i] for i in range(3)]
+    engine.add(nro, burst[:2], at=later + 60, p=p, explained=True)
+    assert not engine.explains(nro, burst[2:], branch=100, at=later + 120, p=p)
+    # The same reports spread over other branches: the NRO's own window is abnormal again.
+    others = [[later + 130 + i, 70 + i, 101 + i, 70 + i] for i in range(6)]
+    assert engine.explains(nro, others, branch=100, at=later + 135, p=p)

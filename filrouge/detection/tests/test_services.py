@@ -256,3 +256,48 @@ def test_a_batch_costs_the_same_few_queries_whatever_its_size(
     # savepoint around it: the test runs in a transaction).
     with django_assert_max_num_queries(7):
         record_reports([report(c, T0 + dt.timedelta(seconds=i)) for i, c in enumerate(cases)])
+
+
+def _raise_pm(net) -> Suspicion:
+    """A burst over the three cables of the first PM raises that PM (see above)."""
+    cables = net.cables[0]
+    a, b, c = customers_on(cables[0], 2), customers_on(cables[1], 2), customers_on(cables[2], 2)
+    reports_at([a[0], b[0], c[0], a[1], b[1], c[1]], T0, dt.timedelta(minutes=3))
+    return Suspicion.objects.get(status=Suspicion.Status.OPEN)
+
+
+def test_a_burst_on_a_cable_under_a_suspicion_whose_burst_has_passed_raises_that_cable(net):
+    """The PM's suspicion stays open for the supervisor, but two hours on its window is
+    quiet: it does not explain three customers on one cable, which are raised on it."""
+    on_pm = _raise_pm(net)
+    cable = net.cables[0][1]
+
+    raised = reports_at(customers_on(cable, 3), T0 + dt.timedelta(hours=2), TEN_MINUTES)
+
+    assert [[s.element for s in r] for r in raised] == [[], [], [cable]]
+    on_pm.refresh_from_db()
+    assert on_pm.status == Suspicion.Status.OPEN
+    assert on_pm.cases.count() == 6  # the cable's reports are the cable's
+
+
+def test_a_pm_outage_still_reporting_on_all_its_cables_raises_none_of_them(net):
+    """While the PM's reports keep coming through its other cables, a cable's own burst is
+    the PM's outage: one suspicion, gathering every case, not one a cable."""
+    on_pm = _raise_pm(net)
+    more = [customers_on(cable, 4) for cable in net.cables[0]]
+    cases = [more[j][i] for i in range(4) for j in range(3)]  # round the three cables
+
+    raised = reports_at(cases, T0 + dt.timedelta(minutes=18), dt.timedelta(minutes=2))
+
+    assert raised == [[]] * 12
+    assert Suspicion.objects.get() == on_pm
+    assert on_pm.cases.count() == 18
+
+
+def test_nothing_is_raised_below_an_open_incident_even_hours_later(net):
+    pm = net.pms[1]
+    declare_incident(title="Coupure fibre", elements=[pm], text="Nous cherchons.")
+
+    reports_at(customers_on(net.cables[1][0], 4), T0 + dt.timedelta(hours=5), TEN_MINUTES)
+
+    assert not Suspicion.objects.exists()
