@@ -29,6 +29,7 @@ from filrouge.cases.models import (
 )
 from filrouge.core.bulk import bulk_insert, bulk_set
 from filrouge.core.clock import now
+from filrouge.core.compiled import insert_one
 from filrouge.customers.models import Channel, Customer, Line
 
 T = TypeVar("T")
@@ -63,16 +64,18 @@ def record_event(
     """
     if case is None and customer is None:
         raise ValueError("An event belongs to a case or at least to a customer.")
-    event = Event.objects.create(
-        case=case,
-        customer_id=case.customer_id if case is not None else customer.pk,
-        kind=kind,
-        visibility=visibility,
-        actor=actor,
-        actor_label=actor_label,
-        channel=channel,
-        data=data or {},
-        created_at=at or now(),
+    event = insert_one(
+        Event(
+            case=case,
+            customer_id=case.customer_id if case is not None else customer.pk,
+            kind=kind,
+            visibility=visibility,
+            actor=actor,
+            actor_label=actor_label,
+            channel=channel,
+            data=data or {},
+            created_at=at or now(),
+        )
     )
     if case is not None and visibility == PUBLIC:
         # Imported here: notifications build on channels, which build on this module.
@@ -165,18 +168,20 @@ def open_case(
         raise CaseError(_("This line belongs to another customer."))
     at = now()
     (reference,) = allocate_references(at.year)
-    case = Case.objects.create(
-        reference=reference,
-        customer=customer,
-        line=line,
-        subject=subject,
-        intent=intent,
-        channel=channel,
-        priority=priority,
-        owner=owner,
-        team=team or (owner.team if owner else None),
-        created_at=at,
-        updated_at=at,
+    case = insert_one(
+        Case(
+            reference=reference,
+            customer=customer,
+            line=line,
+            subject=subject,
+            intent=intent,
+            channel=channel,
+            priority=priority,
+            owner=owner,
+            team=team or (owner.team if owner else None),
+            created_at=at,
+            updated_at=at,
+        )
     )
     label = "" if by else "customer"
     record_event(

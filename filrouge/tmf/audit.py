@@ -5,6 +5,7 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 
 from filrouge.core.clock import now
+from filrouge.core.compiled import insert_one
 from filrouge.tmf.models import PartnerCall
 
 PREFIX = "/tmf-api/"
@@ -23,11 +24,13 @@ class PartnerCallAudit:
             partner = getattr(request, "tmf_partner", None)
             key = request.headers.get("Authorization", "")
             if partner is not None or (response.status_code == 401 and "fp_" in key):
-                PartnerCall.objects.create(
-                    partner=partner,
-                    method=request.method or "",
-                    path=request.get_full_path()[:300],
-                    status=response.status_code,
-                    at=now(),
+                insert_one(
+                    PartnerCall(
+                        partner=partner,
+                        method=request.method or "",
+                        path=request.get_full_path()[:300],
+                        status=response.status_code,
+                        at=now(),
+                    )
                 )
         return response

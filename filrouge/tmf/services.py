@@ -119,11 +119,13 @@ def open_ticket(caller: Caller, data: dict[str, Any]) -> Case:
     def entrust(case: Case) -> None:
         case.their_reference = their_reference  # type: ignore[attr-defined]
         if caller.partner is not None:
-            PartnerCase.objects.create(
-                partner=caller.partner,
-                case=case,
-                granted_at=case.created_at,
-                external_id=their_reference,
+            compiled.insert_one(
+                PartnerCase(
+                    partner=caller.partner,
+                    case=case,
+                    granted_at=case.created_at,
+                    external_id=their_reference,
+                )
             )
         events.ticket_created(case, partner=caller.partner, their_reference=their_reference)
         for note in data.get("note") or []:
