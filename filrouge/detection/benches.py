@@ -32,6 +32,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from django.core.management import call_command
 from django.db import connection, transaction
 
 from filrouge.cases.models import Case, Intent
@@ -396,6 +397,7 @@ def add_arguments(parser) -> None:
 
 
 def run(o: dict, write) -> bool:
+    call_command("migrate", verbosity=0)  # a scratch database may be empty
     rng = random.Random(o["seed"])
     stamp = datetime.now(UTC).strftime("%d%H%M%S")
     write(f"detector bench {stamp} on {connection.vendor}; load average {_load()}")

@@ -36,6 +36,7 @@ learned enough, the configured `DETECTION_HOURLY_PROFILE` stands in.
 """
 
 import math
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -222,8 +223,9 @@ def explains(load: Load, fresh: list[list], *, branch: int, at: float, p: Params
 def _scan(reports: list[list], base: float, at: float, p: Params, top: Load):
     """The most abnormal of the windows: (customers, expected, p-value × windows)."""
     best = (0, 0.0, 1.0)
+    times = sorted(r[TS] for r in reports)  # already in order: `add` keeps them sorted
     for window in p.windows:
-        k = sum(1 for r in reports if r[TS] >= at - window)
+        k = len(times) - bisect_left(times, at - window)
         expected = base * (window / 3600) * shape(top, at - window / 2, p)
         if not best[1]:
             best = (k, expected, 1.0)
