@@ -131,7 +131,8 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # psycopg prepares a statement only when asked: the hot reads compiled once
     # (core/compiled.py) ask; Django's own cursors bind values on the client and never
     # do. Behind a pooler in transaction mode, set it to None: nothing is prepared.
-    DATABASES["default"]["OPTIONS"] = {"prepare_threshold": 1 << 30}
+    # Merged into the options the URL gave (`?sslmode=require` lands there too).
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 1 << 30)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.Agent"
