@@ -10,7 +10,9 @@ from it. Throughput is not measured here (use the real benchmark).
 
     SECRET_KEY=x .venv/bin/python bench/detector_sweep.py --seeds 1-30 \\
         --windows 900,3600 --alpha 1e-5 [--first-report-clock] [--silenced-below] \\
-        [--quiet-release] [--dismiss-after 30] [--nro-outage 300] [-v]
+        [--quiet-release] [--dismiss-after 30] [--nro-outage 300] [--memory-days 7]
+        [--warm-days 7] [-v]
+    SECRET_KEY=x .venv/bin/python bench/detector_sweep.py --triples
 
 `--first-report-clock` emulates the detector before 2026-12-06: an element's first
 load started its clock at its first report instead of its parent's `since`;
@@ -20,7 +22,11 @@ rule, measured and not kept: `--quiet-release` (a suspicion with no report for t
 window's length stops silencing) and `--dismiss-after MIN` (a supervisor dismisses,
 MIN minutes after its raise, every suspicion about no outage). `--nro-outage N` adds
 a real NRO-wide outage reported by N customers (its own random draws: the rest of
-the day is unchanged).
+the day is unchanged). `--warm-days` (7, as the benchmark) changes the day's draws
+too: the warm-up uses the same generator. `--triples` prints, from the benchmark's
+rate model alone, how often background reports put three customers of one cable
+within 15, 30, 60 and 120 minutes (the false suspicions a detector raising every
+outage by its third report would pay).
 
 A suspicion is false when it is about no injected outage: not on the outage's path
 (at, above or below its element), or raised before the outage's first report or
@@ -29,6 +35,7 @@ more than the longest window after its last (`related`).
 
 import argparse
 import dataclasses
+import math
 import os
 import random
 import sys
@@ -265,6 +272,25 @@ def in_window(times: list[float], window: float) -> float | None:
     return next((t for i, t in enumerate(times) if i >= 2 and t - times[i - 2] <= window), None)
 
 
+def triples(window_h: float, *, cables=10_000, contacts=100_000, share=0.03, draws=3) -> float:
+    """How many times a day, on average, a cable's background alone brings a third distinct
+    customer within `window_h` hours of two others — the bench's rates (gamma, shape 2)
+    and daily curve, Poisson within each hour. A detector that raises every outage by
+    its third report within that window, and cannot tell such a moment from an outage's
+    start, raises about this many false suspicions a day."""
+    per_cable = contacts * share / cables
+    hours = [benches.curve(h + 0.5) / benches.CURVE_MEAN / 24 for h in range(24)]
+    total = 0.0
+    for draw in range(draws):
+        rng = random.Random(draw)
+        for per_day in (rng.gammavariate(2.0, per_cable / 2.0) for _c in range(cables)):
+            for weight in hours:
+                rate = per_day * weight  # reports an hour
+                mu = rate * window_h
+                total += rate * (1 - math.exp(-mu) * (1 + mu))  # a report with ≥ 2 before it
+    return total / draws
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seeds", default="5,11,17", help="a list (5,11,17) or a range (1-30)")
@@ -274,6 +300,8 @@ def main() -> None:
     parser.add_argument("--min-customers", type=int)
     parser.add_argument("--cable-floor", type=float, help="a cable's prior rate, reports an hour")
     parser.add_argument("--prior-hours", type=float)
+    parser.add_argument("--memory-days", type=float, help="DETECTION_MEMORY_DAYS")
+    parser.add_argument("--warm-days", type=int, default=7, help="days of background before")
     parser.add_argument("--first-report-clock", action="store_true")
     parser.add_argument(
         "--silenced-below",
@@ -296,8 +324,18 @@ def main() -> None:
         default=0,
         help="add a real NRO-wide outage reported by this many customers",
     )
+    parser.add_argument(
+        "--triples",
+        action="store_true",
+        help="print how often the background alone puts 3 customers of a cable in a window",
+    )
     parser.add_argument("-v", "--verbose", action="store_true")
     o = parser.parse_args()
+    if o.triples:
+        for minutes in (15, 30, 60, 120):
+            print(f"3 distinct customers of one cable within {minutes} min: "
+                  f"{triples(minutes / 60):.2f} times a day")  # fmt: skip
+        return
     if "-" in o.seeds:
         low, high = map(int, o.seeds.split("-"))
         seeds = list(range(low, high + 1))
@@ -315,6 +353,8 @@ def main() -> None:
         change["min_customers"] = o.min_customers
     if o.prior_hours is not None:
         change["prior_hours"] = o.prior_hours
+    if o.memory_days is not None:
+        change["memory"] = o.memory_days * 86400
     p = params()
     if o.cable_floor is not None:
         change["prior_rate"] = {**p.prior_rate, "cable": o.cable_floor}
@@ -325,7 +365,7 @@ def main() -> None:
                 rule="silenced" if o.silenced_below else "explained",
                 quiet_release=o.quiet_release,
                 dismiss_after=o.dismiss_after * 60 if o.dismiss_after is not None else None,
-                nro_reporters=o.nro_outage, verbose=o.verbose)  # fmt: skip
+                nro_reporters=o.nro_outage, warm=o.warm_days, verbose=o.verbose)  # fmt: skip
         nro = ""
         if o.nro_outage:
             total["nro"] += r["nro_suspicions"]
