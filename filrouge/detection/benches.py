@@ -319,6 +319,7 @@ def _judge_day(world: World, injected: list[dict], write) -> dict:
         if not any(_about(s, world.paths[o["cable"]], o, window) for o in injected)
     ]
     delays, on_cable, wrong_level, missed = [], 0, 0, 0
+    windowed = []  # delay after the report that first put 3 of them within the longest window
     for outage in injected:
         path = world.paths[outage["cable"]]
         about = [s for s in raised if _about(s, path, outage, window)]
@@ -327,11 +328,18 @@ def _judge_day(world: World, injected: list[dict], write) -> dict:
         if s is not None:
             on_cable += 1
             delays.append(s.raised_at.timestamp() - third)
+            times = outage["times"]
+            held = next(
+                (t for i, t in enumerate(times) if i >= 2 and t - times[i - 2] <= window), None
+            )
+            if held is not None:  # else never 3 within the window: not counted here
+                windowed.append(s.raised_at.timestamp() - held)
             if delays[-1] > 60:
                 rate = world.rates[outage["cable"]]
                 write(
                     f"    outage on {outage['cable']} (background {rate:.2f} a day) raised "
-                    f"{delays[-1]:.0f} s after its 3rd report, on the {s.customers}th; "
+                    f"{delays[-1]:.0f} s after its 3rd report ({s.customers} customers in "
+                    "its window); "
                     f"reports at {_hm(*outage['times'])}"
                 )
         elif about:
@@ -352,6 +360,7 @@ def _judge_day(world: World, injected: list[dict], write) -> dict:
         "wrong_level": wrong_level,
         "missed": missed,
         "delays": sorted(delays),
+        "windowed": sorted(windowed),
     }
 
 
@@ -431,7 +440,9 @@ def run(o: dict, write) -> bool:
         f"(b) outages raised on their cable: {verdict['on_cable']}/{len(injected)}, on a wrong "
         f"level {verdict['wrong_level']}, missed {verdict['missed']}; delay after the 3rd "
         f"report (simulated): max {max(delays, default=float('nan')):.0f} s, "
-        f"{len(late)} over 60 s"
+        f"{len(late)} over 60 s; after the report that first put 3 of them within "
+        f"{params().window / 60:.0f} min: max {max(verdict['windowed'], default=float('nan')):.0f} "
+        f"s, {sum(d > 60 for d in verdict['windowed'])} over 60 s"
     )
     raised, cpu_py, cpu_pg, wall = _burst(world, rng, o["burst"], o["batch"])
     cpu = cpu_py + cpu_pg
