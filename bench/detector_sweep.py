@@ -26,7 +26,8 @@ the day is unchanged). `--warm-days` (7, as the benchmark) changes the day's dra
 too: the warm-up uses the same generator. `--triples` prints, from the benchmark's
 rate model alone, how often background reports put three customers of one cable
 within 15, 30, 60 and 120 minutes (the false suspicions a detector raising every
-outage by its third report would pay).
+outage by its third report would pay), and the false suspicions on cables the
+detector's own test would raise a day if it knew every cable's rate exactly.
 
 A suspicion is false when it is about no injected outage: not on the outage's path
 (at, above or below its element), or raised before the outage's first report or
@@ -52,6 +53,7 @@ django.setup()
 
 from filrouge.detection import benches, engine  # noqa: E402
 from filrouge.detection.conf import params  # noqa: E402
+from filrouge.detection.poisson import tail  # noqa: E402
 
 PM0, CABLE0 = 100_000, 1_000_000  # synthetic ids: NROs from 1, PMs, cables
 
@@ -291,6 +293,30 @@ def triples(window_h: float, *, cables=10_000, contacts=100_000, share=0.03, dra
     return total / draws
 
 
+def oracle(p, *, cables=10_000, contacts=100_000, share=0.03, draws=3) -> float:
+    """The false suspicions a day the detector's test (`p`: windows, alpha) would raise on
+    cables if it knew each cable's rate and the daily curve exactly: at each hour, the
+    longest window in which three customers are abnormal for that rate, and how often the
+    background alone puts three within it (as `triples`)."""
+    per_cable = contacts * share / cables
+    hours = [benches.curve(h + 0.5) / benches.CURVE_MEAN / 24 for h in range(24)]
+    total = 0.0
+    for draw in range(draws):
+        rng = random.Random(draw)
+        for per_day in (rng.gammavariate(2.0, per_cable / 2.0) for _c in range(cables)):
+            for weight in hours:
+                rate = per_day * weight
+                passing = [
+                    w / 3600
+                    for w in p.windows
+                    if tail(3, rate * w / 3600) * len(p.windows) < p.alpha
+                ]
+                if passing:
+                    mu = rate * max(passing)
+                    total += rate * (1 - math.exp(-mu) * (1 + mu))
+    return total / draws
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seeds", default="5,11,17", help="a list (5,11,17) or a range (1-30)")
@@ -335,6 +361,10 @@ def main() -> None:
         for minutes in (15, 30, 60, 120):
             print(f"3 distinct customers of one cable within {minutes} min: "
                   f"{triples(minutes / 60):.2f} times a day")  # fmt: skip
+        for alpha in (5e-6, 1e-5, 2e-5):
+            exact = dataclasses.replace(params(), alpha=alpha)
+            print(f"false suspicions on cables a day at alpha {alpha:g}, the rates known "
+                  f"exactly: {oracle(exact):.2f}")  # fmt: skip
         return
     if "-" in o.seeds:
         low, high = map(int, o.seeds.split("-"))
