@@ -4,10 +4,12 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from filrouge.accounts.models import Agent
 from filrouge.accounts.tests.factories import AgentFactory
 from filrouge.detection.models import Suspicion
+from filrouge.detection.templatetags.detection import chance, expected
 from filrouge.detection.tests.helpers import T0, customers_on, network, reports_at
 from filrouge.incidents.models import Incident
 from filrouge.network.models import Area
@@ -51,6 +53,28 @@ def test_a_lead_sees_the_suspicion_its_figures_cases_and_a_french_proposal(clien
         assert link.case.reference in page
     assert "Panne sur Câble fibre CBL-PAR11-000-0 (Paris 11e)" in page
     assert "Nous avons connaissance d’une panne" in page
+    # The figures as a French supervisor reads them, not as Python prints them.
+    assert f"<dd>{chance(suspicion.p_value)}</dd>" in page
+    assert " × 10⁻" in chance(suspicion.p_value)
+    assert f"{suspicion.p_value:.1e}" not in page
+    assert f"<dd>{expected(suspicion.expected)}</dd>" in page
+
+
+@pytest.mark.parametrize(
+    ("p", "french"),
+    [(1.1e-10, "1,1 × 10⁻¹⁰"), (9.96e-5, "1,0 × 10⁻⁴"), (0.03, "0,03"), (0.0, "0")],
+)
+def test_a_probability_reads_with_a_comma_and_a_power_of_ten(p, french):
+    with translation.override("fr"):
+        assert chance(p) == french
+
+
+@pytest.mark.parametrize(
+    ("mu", "french"), [(0.0012, "0,0012"), (0.0272, "0,027"), (1.6119, "1,61"), (0.0, "0")]
+)
+def test_an_expected_count_keeps_two_significant_digits(mu, french):
+    with translation.override("fr"):
+        assert expected(mu) == french
 
 
 def test_confirming_declares_the_incident_with_the_edited_title(client, lead, suspicion):
