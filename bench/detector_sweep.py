@@ -274,47 +274,47 @@ def in_window(times: list[float], window: float) -> float | None:
     return next((t for i, t in enumerate(times) if i >= 2 and t - times[i - 2] <= window), None)
 
 
-def triples(window_h: float, *, cables=10_000, contacts=100_000, share=0.03, draws=3) -> float:
-    """How many times a day, on average, a cable's background alone brings a third distinct
-    customer within `window_h` hours of two others — the bench's rates (gamma, shape 2)
-    and daily curve, Poisson within each hour. A detector that raises every outage by
-    its third report within that window, and cannot tell such a moment from an outage's
-    start, raises about this many false suspicions a day."""
+DRAWS = 3  # draws of the cables' rates averaged by `triples` and `oracle`
+
+
+def hourly_rates(*, cables=10_000, contacts=100_000, share=0.03):
+    """Each cable's background in each hour of the day, in reports an hour, over `DRAWS`
+    draws of the bench's rates (gamma, shape 2) along its daily curve."""
     per_cable = contacts * share / cables
     hours = [benches.curve(h + 0.5) / benches.CURVE_MEAN / 24 for h in range(24)]
-    total = 0.0
-    for draw in range(draws):
+    for draw in range(DRAWS):
         rng = random.Random(draw)
         for per_day in (rng.gammavariate(2.0, per_cable / 2.0) for _c in range(cables)):
-            for weight in hours:
-                rate = per_day * weight  # reports an hour
-                mu = rate * window_h
-                total += rate * (1 - math.exp(-mu) * (1 + mu))  # a report with ≥ 2 before it
-    return total / draws
+            yield from (per_day * weight for weight in hours)
 
 
-def oracle(p, *, cables=10_000, contacts=100_000, share=0.03, draws=3) -> float:
+def third_within(rate: float, window_h: float) -> float:
+    """How often (an hour) a report of a Poisson background at `rate` an hour comes with at
+    least two others within the `window_h` hours before it."""
+    mu = rate * window_h
+    return rate * (1 - math.exp(-mu) * (1 + mu))
+
+
+def triples(window_h: float) -> float:
+    """How many times a day, on average, a cable's background alone brings a third distinct
+    customer within `window_h` hours of two others (Poisson within each hour). A detector
+    that raises every outage by its third report within that window, and cannot tell
+    such a moment from an outage's start, raises about this many false suspicions a day."""
+    return sum(third_within(rate, window_h) for rate in hourly_rates()) / DRAWS
+
+
+def oracle(p) -> float:
     """The false suspicions a day the detector's test (`p`: windows, alpha) would raise on
     cables if it knew each cable's rate and the daily curve exactly: at each hour, the
     longest window in which three customers are abnormal for that rate, and how often the
     background alone puts three within it (as `triples`)."""
-    per_cable = contacts * share / cables
-    hours = [benches.curve(h + 0.5) / benches.CURVE_MEAN / 24 for h in range(24)]
     total = 0.0
-    for draw in range(draws):
-        rng = random.Random(draw)
-        for per_day in (rng.gammavariate(2.0, per_cable / 2.0) for _c in range(cables)):
-            for weight in hours:
-                rate = per_day * weight
-                passing = [
-                    w / 3600
-                    for w in p.windows
-                    if tail(3, rate * w / 3600) * len(p.windows) < p.alpha
-                ]
-                if passing:
-                    mu = rate * max(passing)
-                    total += rate * (1 - math.exp(-mu) * (1 + mu))
-    return total / draws
+    for rate in hourly_rates():
+        hours = [w / 3600 for w in p.windows]
+        passing = [h for h in hours if tail(3, rate * h) * len(hours) < p.alpha]
+        if passing:
+            total += third_within(rate, max(passing))
+    return total / DRAWS
 
 
 def main() -> None:
