@@ -25,7 +25,7 @@ reports may be its outage's until the supervisor decides.
 """
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -121,13 +121,9 @@ def _line_paths(line_ids: set[int], customer_ids: set[int]) -> list[tuple[int, i
             f"JOIN {element} e ON e.id = l.network_element_id "
             "WHERE l.id = ANY(%s::bigint[]) "
             "OR (l.customer_id = ANY(%s::bigint[]) AND l.status = %s)",
-            [_array(line_ids), _array(customer_ids), Line.Status.ACTIVE],
+            [store.array(line_ids), store.array(customer_ids), Line.Status.ACTIVE],
         )
         return cursor.fetchall()
-
-
-def _array(ids: Iterable[int]) -> str:
-    return "{" + ",".join(map(str, ids)) + "}"
 
 
 def _join_cases(joining: dict[tuple[int, int], float]) -> None:
@@ -148,9 +144,9 @@ def _join_cases(joining: dict[tuple[int, int], float]) -> None:
             "SELECT s, c, to_timestamp(t) FROM unnest(%s::bigint[], %s::bigint[], "
             "%s::float8[]) AS v(s, c, t) ON CONFLICT DO NOTHING",
             [
-                _array(s for s, _c in joining),
-                _array(c for _s, c in joining),
-                "{" + ",".join(repr(t) for t in joining.values()) + "}",
+                store.array(s for s, _c in joining),
+                store.array(c for _s, c in joining),
+                store.array(repr(t) for t in joining.values()),
             ],
         )
 

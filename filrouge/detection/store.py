@@ -23,6 +23,11 @@ FIELDS = ["recent", "weight", "hourly", "weight_at", "updated_at"]
 TABLE = ElementLoad._meta.db_table
 
 
+def array(values: Iterable) -> str:
+    """A PostgreSQL array literal (`{1,2,3}`): one parameter, whatever the count."""
+    return "{" + ",".join(map(str, values)) + "}"
+
+
 def _state(recent, weight, prior, hourly, weight_at, since, *, top: bool) -> engine.Load:
     """A load; its times as datetimes (the ORM) or already as epoch seconds (PostgreSQL)."""
     if hourly is None and top:
@@ -44,7 +49,7 @@ def _read(ids: list[int], tops: set[int]) -> dict[int, engine.Load]:
                 f"AS s FROM {TABLE} WHERE element_id = ANY(%s::int[]) ORDER BY element_id "
                 "FOR UPDATE) SELECT json_agg(json_build_array(element_id, recent, weight, "
                 "prior, hourly, t, s))::text FROM l",
-                ["{" + ",".join(map(str, ids)) + "}"],
+                [array(ids)],
             )
             document = cursor.fetchone()[0]
         return {
@@ -116,14 +121,14 @@ def _create(ids: list[int], since: dict[int, datetime], *, at: datetime, p: Para
                 f"INSERT INTO {TABLE} (element_id, recent, weight, prior, hourly, "  # noqa: S608
                 "weight_at, since, updated_at) SELECT e.id, '[]'::jsonb, 0, "
                 "coalesce((%s::jsonb ->> e.kind)::float8, %s), NULL, to_timestamp(v.s), "
-                f"to_timestamp(v.s), %s FROM unnest(%s::int[], %s::float8[]) AS v(i, s) "
+                "to_timestamp(v.s), %s FROM unnest(%s::int[], %s::float8[]) AS v(i, s) "
                 f"JOIN {element} e ON e.id = v.i ORDER BY e.id ON CONFLICT DO NOTHING",
                 [
                     json.dumps(p.prior_rate),
                     default,
                     at,
-                    "{" + ",".join(map(str, ids)) + "}",
-                    "{" + ",".join(repr(since[i].timestamp()) for i in ids) + "}",
+                    array(ids),
+                    array(repr(since[i].timestamp()) for i in ids),
                 ],
             )
         return
