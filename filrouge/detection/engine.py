@@ -41,6 +41,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from operator import itemgetter
 from zoneinfo import ZoneInfo
 
 from filrouge.detection.conf import Params
@@ -48,6 +49,7 @@ from filrouge.detection.poisson import tail
 
 PARIS = ZoneInfo("Europe/Paris")
 TS, CUSTOMER, CHILD, CASE = range(4)  # the fields of one report in `Load.recent`
+BY_TIME = itemgetter(TS)
 
 
 @dataclass(slots=True)
@@ -134,7 +136,7 @@ def add(
         (kept if report[TS] >= cutoff else aged).append(report)
     if aged and not explained:
         learn(load, (r[TS] for r in aged if r[CHILD] not in explained_branches), at, p)
-    kept.sort(key=lambda r: r[TS])
+    kept.sort(key=BY_TIME)
     load.recent = kept
 
 

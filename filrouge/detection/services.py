@@ -320,6 +320,8 @@ def _judge(
     )
     if explained is not None:
         return cover.suspicion_of.get(explained)
+    if len(state.recent) < p.min_customers:
+        return None  # the window holds too few customers to be abnormal: nothing to test
     # The reports already explained below (an open suspicion or incident on a branch) are
     # set aside: this element is raised only if the others are abnormal by themselves —
     # a fault here then explains the suspicions below too, and they are widened to it.
