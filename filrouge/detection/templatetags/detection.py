@@ -5,6 +5,8 @@ import math
 from django import template
 from django.utils.formats import number_format
 
+from filrouge.detection.models import Suspicion
+
 register = template.Library()
 SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
@@ -36,3 +38,10 @@ def expected(mu: float) -> str:
         return number_format(0)
     decimals = max(2, 1 - math.floor(math.log10(mu)))
     return number_format(round(mu, decimals), decimals, use_l10n=True)
+
+
+@register.simple_tag
+def open_suspicions() -> int:
+    """How many suspected incidents wait for a decision (the menu's count for leads and
+    supervisors: customers are told only once one is confirmed)."""
+    return Suspicion.objects.filter(status=Suspicion.Status.OPEN).count()

@@ -60,6 +60,21 @@ def test_a_lead_sees_the_suspicion_its_figures_cases_and_a_french_proposal(clien
     assert f"<dd>{expected(suspicion.expected)}</dd>" in page
 
 
+def test_the_menu_counts_the_suspicions_waiting_for_a_decision(client, lead, suspicion):
+    """Customers are told only once a suspicion is confirmed: a lead sees on every page how
+    many wait; an advisor's menu has neither the link nor the count."""
+    badge = '<span class="badge flag" title="À décider">1</span>'
+    assert badge in client.get(reverse("agent:home")).content.decode()
+
+    client.post(reverse("detection:dismiss", args=[suspicion.pk]))
+
+    page = client.get(reverse("agent:home")).content.decode()
+    assert f'href="{PAGE}"' in page
+    assert 'class="badge flag"' not in page
+    client.force_login(AgentFactory(role=Agent.Role.AGENT))
+    assert f'href="{PAGE}"' not in client.get(reverse("agent:home")).content.decode()
+
+
 @pytest.mark.parametrize(
     ("p", "french"),
     [(1.1e-10, "1,1 × 10⁻¹⁰"), (9.96e-5, "1,0 × 10⁻⁴"), (0.03, "0,03"), (0.0, "0")],
