@@ -327,6 +327,7 @@ def main() -> None:
     parser.add_argument("--cable-floor", type=float, help="a cable's prior rate, reports an hour")
     parser.add_argument("--prior-hours", type=float)
     parser.add_argument("--memory-days", type=float, help="DETECTION_MEMORY_DAYS")
+    parser.add_argument("--profile-weight", type=float, help="DETECTION_PROFILE_WEIGHT")
     parser.add_argument("--warm-days", type=int, default=7, help="days of background before")
     parser.add_argument("--first-report-clock", action="store_true")
     parser.add_argument(
@@ -383,6 +384,8 @@ def main() -> None:
         change["min_customers"] = o.min_customers
     if o.prior_hours is not None:
         change["prior_hours"] = o.prior_hours
+    if o.profile_weight is not None:
+        change["profile_weight"] = o.profile_weight
     if o.memory_days is not None:
         change["memory"] = o.memory_days * 86400
     p = params()
