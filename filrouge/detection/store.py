@@ -12,6 +12,7 @@ import json
 from collections.abc import Iterable
 from datetime import datetime
 
+import orjson
 from django.db import connection
 
 from filrouge.detection import engine
@@ -52,9 +53,10 @@ def _read(ids: list[int], tops: set[int]) -> dict[int, engine.Load]:
                 [array(ids)],
             )
             document = cursor.fetchone()[0]
+        rows = orjson.loads(document or "[]")
         return {
             pk: _state(recent, weight, prior, hourly, weight_at, since, top=pk in tops)
-            for pk, recent, weight, prior, hourly, weight_at, since in json.loads(document or "[]")
+            for pk, recent, weight, prior, hourly, weight_at, since in rows
         }
     locked = ElementLoad.objects.select_for_update().order_by("element_id")
     return {
@@ -150,12 +152,12 @@ def _create(ids: list[int], since: dict[int, datetime], *, at: datetime, p: Para
 
 def save_loads(states: dict[int, engine.Load], *, written: datetime) -> None:
     if connection.vendor == "postgresql":
-        document = json.dumps(
+        document = orjson.dumps(
             [
                 {"i": pk, "r": s.recent, "w": s.weight, "h": s.hourly, "t": s.weight_at}
                 for pk, s in states.items()
             ]
-        )
+        ).decode()
         with connection.cursor() as cursor:
             cursor.execute(
                 f"UPDATE {TABLE} AS l SET recent = v.r, weight = v.w, "  # noqa: S608
