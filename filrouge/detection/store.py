@@ -2,7 +2,8 @@
 
 The hot path of the detector. On PostgreSQL both are single statements whose
 parameters are one string each (the ids as an array literal, the new states as one
-JSON document unpacked by `jsonb_to_recordset`): a batch of a thousand reports
+JSON document unpacked by `jsonb_to_recordset`), and the read returns one JSON
+document too (decoded once, by orjson): a batch of a thousand reports
 touches some 1,700 loads, and building that many model instances or binding that
 many parameters one by one costs more than the detector's arithmetic itself.
 Other databases (SQLite for the demo and the tests) go through the ORM.
